@@ -1,0 +1,38 @@
+# Every target bootstraps .venv itself, so a fresh clone needs only Python, pip and make.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEMO_NOW ?= 2026-12-07T10:00:00+01:00
+
+.PHONY: demo test lint bench clean
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	@echo "== edcal check (the example calendar)"
+	$(BIN)/edcal check
+	@echo
+	@echo "== edcal plan, as of $(DEMO_NOW)"
+	EDCAL_NOW=$(DEMO_NOW) $(BIN)/edcal plan --from 2026-11-30 --to 2026-12-13
+	@echo
+	@echo "Next: open content/social/ and calendar/edcal.yml, change a date or a text,"
+	@echo "and run '$(BIN)/edcal check' and '$(BIN)/edcal plan' again."
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests scripts
+	$(BIN)/ruff format --check src tests scripts
+	$(BIN)/mypy src
+
+test: lint
+	$(BIN)/pytest -q
+
+bench: $(STAMP)
+	$(BIN)/python scripts/bench.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,131 @@
+"""`make bench`: edcal's speed against baselines measured in the same run, as ratios.
+
+- check: `load + check + plan` of N generated files vs a bare `frontmatter.load` loop over
+  the same files (target: at most 1.5x at 10,000 files);
+- startup: `edcal check` on an empty repository vs `python -c pass` (target: under 0.3 s,
+  no platform SDK imported).
+
+Sizes can be chosen: `python scripts/bench.py 100 1000`.
+"""
+
+from __future__ import annotations
+
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import frontmatter
+
+from edcal.check import check_content
+from edcal.load import load_content, markdown_files
+from edcal.plan import build_plan
+
+CONFIG = """\
+timezone: Europe/Paris
+site_url: https://bench.example/
+channels:
+  x: {platform: x, slots: ["daily 12:30"]}
+  mastodon: {platform: mastodon}
+  bluesky: {platform: bluesky}
+  facebook: {platform: facebook}
+tasks:
+  - {id: weekly, title: Weekly, rrule: "FREQ=WEEKLY;BYDAY=FR;BYHOUR=9", start: 2026-01-02}
+"""
+WORDS = (
+    *("community", "calendar", "plan", "post", "week", "friday"),
+    *("article", "reply", "thread", "café", "été"),
+)
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def generate(repo: Path, count: int, seed: int = 7) -> None:
+    """Write `count` content files (one article in ten) and a config into `repo`."""
+    rng = random.Random(seed)
+    (repo / "calendar").mkdir(parents=True)
+    (repo / "calendar/edcal.yml").write_text(CONFIG, encoding="utf-8")
+    posts, social = repo / "content/blog/posts", repo / "content/social"
+    posts.mkdir(parents=True)
+    social.mkdir(parents=True)
+    start = datetime(2026, 1, 1, 9, tzinfo=PARIS)
+    for number in range(count):
+        when = start + timedelta(hours=7 * number)
+        text = " ".join(rng.choice(WORDS) for _ in range(rng.randint(8, 30)))
+        if number % 10 == 0:
+            body = f"# Article {number}\n\n{text}\n\n<!-- more -->\n\n{text * 5}\n"
+            meta = (
+                f"id: post-{number}\ntitle: Article {number}\ndate: {when.isoformat()}\n"
+                "status: scheduled\nchannels: [x, mastodon]\nauthors: [camille]\n"
+            )
+            (posts / f"{number:05d}.md").write_text(f"---\n{meta}---\n{body}", encoding="utf-8")
+        else:
+            url = " https://bench.example/tips/" if number % 3 == 0 else ""
+            meta = (
+                f"id: social-{number}\ndate: {when.replace(tzinfo=None).isoformat()}\n"
+                "status: scheduled\nchannels: [x, mastodon, bluesky]\n"
+            )
+            body = f"{text[:200]}{url}\n"
+            (social / f"{number:05d}.md").write_text(f"---\n{meta}---\n{body}", encoding="utf-8")
+
+
+def best_of(runs: int, action: object) -> float:
+    """The fastest of `runs` timings, in seconds (the least disturbed by the machine)."""
+    timings = []
+    for _ in range(runs):
+        began = time.perf_counter()
+        action()  # type: ignore[operator]
+        timings.append(time.perf_counter() - began)
+    return min(timings)
+
+
+def bare_parse(repo: Path) -> None:
+    """The baseline: python-frontmatter on every file, nothing else."""
+    for folder in ("content/blog/posts", "content/social"):
+        for path in markdown_files(repo, folder):
+            frontmatter.load(path)
+
+
+def full_check(repo: Path) -> None:
+    """What `edcal check` does, in process."""
+    content = load_content(repo)
+    check_content(repo, content)
+    build_plan(repo, content, datetime(2026, 6, 1, tzinfo=PARIS))
+
+
+def startup(repo: Path) -> float:
+    """Wall time of `edcal check` in a fresh interpreter."""
+    edcal = Path(sys.executable).with_name("edcal")
+    return best_of(
+        5, lambda: subprocess.run([str(edcal), "--repo", str(repo), "check"], capture_output=True)
+    )
+
+
+def main(sizes: list[int]) -> None:
+    """Print one line per size and the startup line."""
+    print(f"{'files':>7} {'bare parse':>11} {'edcal check':>12} {'ratio':>6}  target ≤ 1.5")
+    for size in sizes:
+        with tempfile.TemporaryDirectory() as folder:
+            repo = Path(folder)
+            generate(repo, size)
+            runs = 5 if size <= 1000 else 3
+            base = best_of(runs, lambda repo=repo: bare_parse(repo))
+            ours = best_of(runs, lambda repo=repo: full_check(repo))
+            print(f"{size:>7} {base:>10.3f}s {ours:>11.3f}s {ours / base:>6.2f}")
+    with tempfile.TemporaryDirectory() as folder:
+        repo = Path(folder)
+        (repo / "calendar").mkdir()
+        (repo / "calendar/edcal.yml").write_text(CONFIG, encoding="utf-8")
+        python = best_of(5, lambda: subprocess.run([sys.executable, "-c", "pass"]))
+        ours = startup(repo)
+        print(
+            f"startup: edcal check on an empty repo {ours:.3f}s, python -c pass {python:.3f}s,"
+            f" ratio {ours / python:.1f} (target: under 0.3 s)"
+        )
+
+
+if __name__ == "__main__":
+    main([int(arg) for arg in sys.argv[1:]] or [100, 1000, 10000])

@@ -1,0 +1,1 @@
+"""edcal: a docs-as-code editorial calendar."""

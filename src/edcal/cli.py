@@ -1,0 +1,226 @@
+"""The `edcal` command line: parse options, call one function, print its result."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import click
+
+from edcal.model import PLATFORMS, Problem
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every command gets: the repository and the `--now` option as given."""
+
+    repo: Path
+    now_option: str | None
+
+    def now(self, tz: ZoneInfo | None = None) -> datetime:
+        """The run's `now`; a bad `--now`/`EDCAL_NOW` is a usage error, not a traceback."""
+        from edcal.times import TimeError, current_time
+
+        try:
+            return current_time(self.now_option, tz)
+        except TimeError as error:
+            raise click.UsageError(f"--now / EDCAL_NOW: {error.message} — {error.hint}") from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--repo",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default="the current folder",
+    help="The calendar repository.",
+)
+@click.option(
+    "--now",
+    "now_option",
+    metavar="TIME",
+    help="Run as of this moment (ISO 8601; default: $EDCAL_NOW, else the clock).",
+)
+@click.version_option(package_name="edcal")
+@click.pass_context
+def main(ctx: click.Context, repo: Path, now_option: str | None) -> None:
+    """edcal: an editorial calendar kept as Markdown in git."""
+    ctx.obj = Context(repo, now_option)
+
+
+def _color(stream: object) -> bool:
+    return bool(getattr(stream, "isatty", lambda: False)())
+
+
+@main.command()
+@click.option(
+    "--format",
+    "output",
+    type=click.Choice(["text", "json", "github"]),
+    default="text",
+    show_default=True,
+    help="github: workflow annotations for GitHub Actions.",
+)
+@click.pass_obj
+def check(obj: Context, output: str) -> None:
+    """Validate the config and every post; exit 1 when there is an error."""
+    from edcal.check import check_content
+    from edcal.load import load_content
+    from edcal.outputs.problems import to_github, to_json, write_text
+    from edcal.plan import build_plan
+
+    content = load_content(obj.repo)
+    problems = check_content(obj.repo, content)
+    plan = build_plan(obj.repo, content, obj.now(content.config.timezone))
+    problems = sorted(
+        [*problems, *plan.problems], key=lambda p: (p.source.path, p.source.line, p.message)
+    )
+    if output == "json":
+        click.echo(to_json(problems))
+    elif output == "github":
+        text = to_github(problems)
+        if text:
+            click.echo(text)
+    else:
+        write_text(problems, sys.stdout, _color(sys.stdout))
+    if any(p.severity == "error" for p in problems):
+        sys.exit(EXIT_PROBLEMS)
+
+
+def _day_bound(value: str | None, tz: ZoneInfo, end: bool) -> datetime | None:
+    from edcal.times import TimeError, parse_datetime, parse_day
+
+    if value is None:
+        return None
+    try:
+        if "T" in value or " " in value.strip():
+            return parse_datetime(value, tz)
+        day = parse_day(value)
+    except TimeError as error:
+        raise click.BadParameter(f"{error.message} — {error.hint}") from None
+    moment = datetime.combine(day, time(23, 59, 59) if end else time(), tz)
+    return moment
+
+
+@main.command()
+@click.option("--from", "start", metavar="DATE", help="First day (YYYY-MM-DD or a time).")
+@click.option("--to", "end", metavar="DATE", help="Last day, included.")
+@click.option("--channel", metavar="NAME", help="Only this channel's entries.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per entry (see README).")
+@click.pass_obj
+def plan(
+    obj: Context, start: str | None, end: str | None, channel: str | None, as_json: bool
+) -> None:
+    """Show the plan: articles, social posts, announcements and recurring tasks."""
+    from edcal.load import load_content
+    from edcal.outputs.plan_text import write_plan
+    from edcal.plan import build_plan, with_bounds
+
+    content = load_content(obj.repo)
+    tz = content.config.timezone
+    if channel is not None and channel not in content.config.channels:
+        from edcal.hints import did_you_mean
+
+        raise click.BadParameter(
+            f"unknown channel {channel!r}; {did_you_mean(channel, content.config.channels)}",
+            param_hint="--channel",
+        )
+    low, high = _day_bound(start, tz, end=False), _day_bound(end, tz, end=True)
+    result = build_plan(obj.repo, content, obj.now(tz), low, high)
+    result = with_bounds(result, low, high, channel)
+    errors = [p for p in content.problems if p.severity == "error"]
+    if as_json:
+        click.echo(json.dumps([e.to_json() for e in result.entries], ensure_ascii=False, indent=2))
+    else:
+        write_plan(result, sys.stdout, _color(sys.stdout))
+    if errors:
+        click.echo(
+            f"{len(errors)} error(s) in the content: items with errors may be missing;"
+            " run `edcal check`.",
+            err=True,
+        )
+        sys.exit(EXIT_PROBLEMS)
+
+
+@main.command()
+@click.option("--platform", type=click.Choice(PLATFORMS), required=True)
+@click.option("--limit", type=click.IntRange(min=1), help="Override the platform's limit.")
+@click.option("--json", "as_json", is_flag=True, help='{"platform", "length", "limit", "valid"}')
+@click.argument("text", required=False)
+def count(platform: str, limit: int | None, as_json: bool, text: str | None) -> None:
+    """The length of TEXT (or standard input) as PLATFORM counts it."""
+    from edcal.text import measure
+
+    if text is None:
+        text = sys.stdin.read().rstrip("\n")
+    result = measure(platform, text, limit)  # type: ignore[arg-type]
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "platform": result.platform,
+                    "length": result.length,
+                    "limit": result.limit,
+                    "valid": result.valid,
+                }
+            )
+        )
+    else:
+        verdict = "ok" if result.valid else (result.reason or "too long")
+        click.echo(f"{result.length}/{result.limit} {result.unit} — {verdict}")
+    if not result.valid:
+        sys.exit(EXIT_PROBLEMS)
+
+
+@main.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.pass_obj
+def init(obj: Context, directory: Path) -> None:
+    """Create a new calendar repository in DIRECTORY, with a month of examples."""
+    from edcal.scaffold import first_monday, write_scaffold
+
+    # The example month starts on the Monday after today, so nothing in it is in the past.
+    monday = first_monday(obj.now().date() + timedelta(days=1))
+    try:
+        written = write_scaffold(directory, monday)
+    except FileExistsError as error:
+        raise click.ClickException(f"{error}; nothing was changed") from None
+    click.echo(f"Created {len(written)} files in {directory}, starting Monday {monday}.")
+    click.echo(f"Next: cd {directory} && edcal check && edcal plan")
+
+
+@main.command()
+@click.argument("kind", type=click.Choice(["post", "social"]))
+@click.argument("title")
+@click.option("--date", "when", metavar="WHEN", help="Date and time (default: next free slot).")
+@click.option("--channels", metavar="A,B", help="Comma-separated channel names.")
+@click.pass_obj
+def new(obj: Context, kind: str, title: str, when: str | None, channels: str | None) -> None:
+    """Write a new article or social post with a fresh id, a date and a status."""
+    from edcal.load import load_content
+    from edcal.newitem import NewItemError, write_new_item
+
+    content = load_content(obj.repo)
+    fatal = [p for p in content.problems if p.source.path.startswith("calendar/")]
+    if any(p.severity == "error" for p in fatal):
+        _fail_with(fatal)
+    names = tuple(c.strip() for c in channels.split(",") if c.strip()) if channels else None
+    try:
+        path = write_new_item(
+            obj.repo, content, kind, title, when, names, obj.now(content.config.timezone)
+        )
+    except NewItemError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(str(path))
+
+
+def _fail_with(problems: list[Problem]) -> None:
+    for problem in problems:
+        click.echo(str(problem), err=True)
+    sys.exit(EXIT_PROBLEMS)

@@ -1,0 +1,1 @@
+"""Plan and problems -> what people read: terminal text, JSON, annotations, feeds."""

@@ -1,0 +1,93 @@
+"""Items -> the exact text each channel will carry: article URLs, `{{ url }}`, threads."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from edcal.model import Config, Post, SocialPost
+
+if TYPE_CHECKING:
+    import jinja2
+
+THREAD_BREAK = re.compile(r"^[ \t]*---[ \t]*$", re.MULTILINE)
+TEMPLATES_DIR = "calendar/templates"
+DEFAULT_ANNOUNCEMENT = "{{ title }} {{ url }}"
+THREAD_PLATFORMS = frozenset({"x", "mastodon", "bluesky"})
+
+
+class RenderError(ValueError):
+    """A text whose `{{ … }}` placeholders cannot be filled."""
+
+
+def slugify(title: str) -> str:
+    """A title -> the slug the mkdocs-material blog plugin gives it by default.
+
+    Same steps as Python-Markdown's `toc.slugify`, the blog plugin's default
+    (`post_slugify`); repeated here so that `check` needs no MkDocs import.
+    """
+    value = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode("ascii")
+    value = re.sub(r"[^\w\s-]", "", value).strip().lower()
+    return re.sub(r"[-\s]+", "-", value)
+
+
+def article_url(config: Config, post: Post) -> str:
+    """The public URL of an article, as the blog plugin lays it out: blog/YYYY/MM/DD/slug/."""
+    slug = post.slug or slugify(post.title)
+    day = post.date.strftime("%Y/%m/%d") if post.date else "draft"
+    return f"{config.site_url}blog/{day}/{slug}/"
+
+
+def split_thread(text: str) -> tuple[str, ...]:
+    """A body -> its thread parts (a line holding only `---` separates two parts)."""
+    parts = tuple(part.strip() for part in THREAD_BREAK.split(text))
+    return tuple(part for part in parts if part) or ("",)
+
+
+def fill(text: str, **values: str) -> str:
+    """Fill `{{ name }}` placeholders (Jinja2, strict); plain text is returned untouched."""
+    if "{{" not in text and "{%" not in text:
+        return text
+    import jinja2
+
+    try:
+        return _compile(text).render(**values)
+    except jinja2.TemplateError as error:
+        raise RenderError(str(error)) from None
+
+
+@lru_cache(maxsize=1024)
+def _compile(text: str) -> jinja2.Template:
+    import jinja2
+
+    # Texts here go to social platforms, not into HTML, so escaping would corrupt them.
+    environment = jinja2.Environment(
+        undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=False
+    )
+    return environment.from_string(text)
+
+
+def social_parts(social: SocialPost, channel: str, url: str) -> tuple[str, ...]:
+    """The thread parts a social post sends to `channel`, with `{{ url }}` filled in."""
+    return split_thread(fill(social.text_for(channel), url=url))
+
+
+def announcement_text(repo: Path, config: Config, post: Post, channel: str) -> str:
+    """The announcement of an article on `channel`.
+
+    Taken from the article's `announce` entry, else `calendar/templates/<channel>.txt`,
+    else `calendar/templates/announce.txt`, else a built-in "title url".
+    """
+    template = post.announce.get(channel)
+    if template is None:
+        for name in (f"{channel}.txt", "announce.txt"):
+            candidate = repo / TEMPLATES_DIR / name
+            if candidate.is_file():
+                template = candidate.read_text(encoding="utf-8").strip()
+                break
+        else:
+            template = DEFAULT_ANNOUNCEMENT
+    return fill(template, url=article_url(config, post), title=post.title)
