@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from conftest import RepoFactory
 from edcal.load import load_content
-from edcal.plan import Plan, build_plan
+from edcal.plan import Plan, build_plan, daily_workload, weekly_compliance
 from repos import BASE_CONFIG, article, social
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -43,7 +43,7 @@ def test_articles_bring_their_announcements_and_socials_come_in_time_order(
     ]
     announce = next(e for e in entries if e.kind == "announce")
     assert announce.channels == ("x", "facebook")
-    assert announce.text["x"] == "An article https://example.org/blog/2026/12/04/an-article/"
+    assert announce.source.line == 6  # the `channels:` line of the article
 
 
 def test_a_weekly_task_stays_at_nine_local_across_the_dst_change(make_repo: RepoFactory) -> None:
@@ -200,4 +200,27 @@ def test_plan_json_has_the_documented_keys(make_repo: RepoFactory) -> None:
         "status": "scheduled",
         "source": "content/social/a.md:3",
         "published": {},
+    }
+
+
+def test_weekly_compliance_reads_like_facebook_1_of_2_to_3(make_repo: RepoFactory) -> None:
+    config = BASE_CONFIG.replace(
+        "cadence: {max_per_week: 3}", "cadence: {min_per_week: 2, max_per_week: 3}"
+    )
+    repo = make_repo(
+        config=config,
+        socials={
+            "a.md": social(id="a", date="2026-12-01T18:00:00", channels="[facebook]"),
+            "b.md": social(id="b", date="2026-12-08T18:00:00", channels="[facebook]"),
+            "c.md": social(id="c", date="2026-12-10T18:00:00", channels="[facebook]"),
+        },
+    )
+    content = load_content(repo)
+    plan = build_plan(repo, content, NOW)
+    summary = [(c.week, str(c), c.ok) for c in weekly_compliance(content.config, plan)]
+    assert summary == [(49, "facebook 1 of 2–3", False), (50, "facebook 2 of 2–3", True)]
+    assert daily_workload(content.config, plan) == {
+        date(2026, 12, 1): 1,
+        date(2026, 12, 8): 1,
+        date(2026, 12, 10): 1,
     }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path, PurePosixPath
 
 from edcal.hints import did_you_mean
@@ -13,6 +13,7 @@ from edcal.render import (
     RenderError,
     announcement_text,
     article_url,
+    load_templates,
     social_parts,
 )
 from edcal.text import measure
@@ -34,13 +35,16 @@ def check_content(repo: Path, content: Content) -> list[Problem]:
     problems = list(content.problems)
     problems += duplicate_ids(content)
     articles = {_content_path(post.source.path): post for post in content.posts}
+    templates = load_templates(repo)
     for post in content.posts:
         problems += _channels(content, post)
-        problems += _announcements(repo, content, post)
+        problems += _announcements(templates, content, post)
+    root = repo.resolve()
     for social in content.socials:
         problems += _channels(content, social)
         problems += _social_texts(content, social, articles)
-        problems += _media(repo, content, social)
+        if social.media:
+            problems += _media(root, content, social)
     return sorted(problems, key=lambda p: (p.source.path, p.source.line, p.message))
 
 
@@ -89,14 +93,14 @@ def _channels(content: Content, item: Post | SocialPost) -> Iterator[Problem]:
             )
 
 
-def _announcements(repo: Path, content: Content, post: Post) -> Iterator[Problem]:
+def _announcements(templates: Mapping[str, str], content: Content, post: Post) -> Iterator[Problem]:
     for name in post.channels:
         channel = content.config.channels.get(name)
         if channel is None:
             continue
         source = post.line_of("announce") if name in post.announce else post.line_of("channels")
         try:
-            text = announcement_text(repo, content.config, post, name)
+            text = announcement_text(content.config, templates, post, name)
         except RenderError as error:
             yield Problem(
                 source,
@@ -207,7 +211,7 @@ def _not_before_article(social: SocialPost, article: Post) -> Iterator[Problem]:
         )
 
 
-def _media(repo: Path, content: Content, social: SocialPost) -> Iterator[Problem]:
+def _media(root: Path, content: Content, social: SocialPost) -> Iterator[Problem]:
     platforms = {
         content.config.channels[name].platform
         for name in social.channels
@@ -224,9 +228,8 @@ def _media(repo: Path, content: Content, social: SocialPost) -> Iterator[Problem
                 "remove some images or post them on another channel",
                 "media",
             )
-    root = repo.resolve()
     for media in social.media:
-        target = (repo / media.path).resolve()
+        target = (root / media.path).resolve()
         if not target.is_relative_to(root):
             yield Problem(
                 media.source,

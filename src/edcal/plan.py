@@ -16,14 +16,12 @@ from edcal.model import (
     Config,
     Content,
     EntryKind,
-    Post,
     Problem,
     SocialPost,
     Source,
     Status,
     Task,
 )
-from edcal.render import RenderError, announcement_text, article_url, social_parts
 from edcal.times import TimeError, localize
 
 QUEUE_HORIZON_DAYS = 120
@@ -42,7 +40,6 @@ class Entry:
     status: Status
     source: Source
     end: datetime | None = None
-    text: Mapping[str, str] = field(default_factory=dict)  # channel -> text (parts joined)
     queued: bool = False
     published: Mapping[str, str] = field(default_factory=dict)  # channel -> live URL
 
@@ -104,7 +101,6 @@ _KIND_ORDER: Mapping[str, int] = {"post": 0, "announce": 1, "social": 2, "task":
 
 
 def _content_entries(repo: Path, content: Content) -> Iterator[Entry]:
-    articles = {post.source.path.removeprefix("content/"): post for post in content.posts}
     for post in content.posts:
         if post.date is None:
             continue
@@ -118,24 +114,13 @@ def _content_entries(repo: Path, content: Content) -> Iterator[Entry]:
                 post.channels,
                 post.status,
                 post.line_of("channels"),
-                text=_announcements(repo, content.config, post),
             )
     for social in content.socials:
         if social.date is not None:
-            yield _social_entry(content.config, social, social.date, articles)
+            yield _social_entry(social, social.date)
 
 
-def _social_entry(
-    config: Config, social: SocialPost, when: datetime, articles: Mapping[str, Post]
-) -> Entry:
-    article = articles.get(social.link or "")
-    url = article_url(config, article) if article else "{{ url }}"
-    texts = {}
-    for channel in social.channels:
-        try:
-            texts[channel] = "\n\n".join(social_parts(social, channel, url))
-        except RenderError:
-            texts[channel] = social.text_for(channel)
+def _social_entry(social: SocialPost, when: datetime) -> Entry:
     return Entry(
         social.id,
         "social",
@@ -144,24 +129,12 @@ def _social_entry(
         social.channels,
         social.status,
         social.line_of("date" if social.date else "queue"),
-        text=texts,
         queued=social.queue,
     )
 
 
-def _announcements(repo: Path, config: Config, post: Post) -> dict[str, str]:
-    texts = {}
-    for channel in post.channels:
-        try:
-            texts[channel] = announcement_text(repo, config, post, channel)
-        except RenderError:
-            texts[channel] = post.announce.get(channel, post.title)
-    return texts
-
-
 def _queued_entries(repo: Path, content: Content, dated: list[Entry], now: datetime) -> list[Entry]:
     config = content.config
-    articles = {post.source.path.removeprefix("content/"): post for post in content.posts}
     taken: dict[str, list[datetime]] = defaultdict(list)
     for entry in dated:
         if entry.kind in ("social", "announce") and entry.status != "idea":
@@ -177,7 +150,7 @@ def _queued_entries(repo: Path, content: Content, dated: list[Entry], now: datet
             continue
         for channel in social.channels:
             taken[channel].append(slot)
-        placed.append(_social_entry(config, social, slot, articles))
+        placed.append(_social_entry(social, slot))
     return placed
 
 
@@ -410,3 +383,74 @@ def with_bounds(
         and (channel is None or channel in e.channels)
     ]
     return replace(plan, entries=tuple(entries))
+
+
+@dataclass(frozen=True)
+class Compliance:
+    """How one channel did against its weekly cadence in one ISO week."""
+
+    channel: str
+    label: str  # the channel's label, e.g. "Facebook"
+    year: int
+    week: int
+    count: int
+    low: int | None
+    high: int | None
+
+    @property
+    def ok(self) -> bool:
+        """Within the rule (a channel without a weekly rule is always ok)."""
+        return (self.low is None or self.count >= self.low) and (
+            self.high is None or self.count <= self.high
+        )
+
+    def __str__(self) -> str:
+        if self.low is not None and self.high is not None and self.low != self.high:
+            rule = f"{self.low}–{self.high}"
+        elif self.low is not None and self.high is not None:
+            rule = str(self.low)
+        elif self.low is not None:
+            rule = f"at least {self.low}"
+        elif self.high is not None:
+            rule = f"at most {self.high}"
+        else:
+            return f"{self.label} {self.count}"
+        return f"{self.label} {self.count} of {rule}"
+
+
+def weekly_compliance(config: Config, plan: Plan) -> list[Compliance]:
+    """Per ISO week of the plan and per channel with a weekly rule: "Facebook 1 of 2–3"."""
+    if plan.start is None or plan.end is None:
+        return []
+    tz = config.timezone
+    weeks = []
+    day = plan.start.astimezone(tz).date()
+    while day <= plan.end.astimezone(tz).date():
+        iso = day.isocalendar()
+        if (iso.year, iso.week) not in weeks:
+            weeks.append((iso.year, iso.week))
+        day += timedelta(days=1)
+    counts: dict[tuple[str, int, int], int] = defaultdict(int)
+    for entry in plan.entries:
+        if entry.kind in ("social", "announce") and entry.status != "idea":
+            iso = entry.start.astimezone(tz).isocalendar()
+            for name in entry.channels:
+                counts[(name, iso.year, iso.week)] += 1
+    found = []
+    for year, week in weeks:
+        for name, channel in config.channels.items():
+            low, high = channel.cadence.min_per_week, channel.cadence.max_per_week
+            if low is None and high is None:
+                continue
+            count = counts[(name, year, week)]
+            found.append(Compliance(name, channel.label, year, week, count, low, high))
+    return found
+
+
+def daily_workload(config: Config, plan: Plan) -> dict[date, int]:
+    """Articles and social posts (not ideas) per local day: what the team has to produce."""
+    per_day: dict[date, int] = defaultdict(int)
+    for entry in plan.entries:
+        if entry.kind in CONTENT_KINDS and entry.status != "idea":
+            per_day[entry.start.astimezone(config.timezone).date()] += 1
+    return dict(sorted(per_day.items()))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -43,6 +44,8 @@ def article_url(config: Config, post: Post) -> str:
 
 def split_thread(text: str) -> tuple[str, ...]:
     """A body -> its thread parts (a line holding only `---` separates two parts)."""
+    if "---" not in text:
+        return (text.strip(),)
     parts = tuple(part.strip() for part in THREAD_BREAK.split(text))
     return tuple(part for part in parts if part) or ("",)
 
@@ -75,19 +78,23 @@ def social_parts(social: SocialPost, channel: str, url: str) -> tuple[str, ...]:
     return split_thread(fill(social.text_for(channel), url=url))
 
 
-def announcement_text(repo: Path, config: Config, post: Post, channel: str) -> str:
+def load_templates(repo: Path) -> dict[str, str]:
+    """The announcement templates in `calendar/templates/` (`<channel>.txt`, `announce.txt`)."""
+    folder = repo / TEMPLATES_DIR
+    if not folder.is_dir():
+        return {}
+    return {path.stem: path.read_text(encoding="utf-8").strip() for path in folder.glob("*.txt")}
+
+
+def announcement_text(
+    config: Config, templates: Mapping[str, str], post: Post, channel: str
+) -> str:
     """The announcement of an article on `channel`.
 
-    Taken from the article's `announce` entry, else `calendar/templates/<channel>.txt`,
-    else `calendar/templates/announce.txt`, else a built-in "title url".
+    Taken from the article's `announce` entry, else the template `<channel>.txt`, else
+    `announce.txt`, else a built-in "title url".
     """
     template = post.announce.get(channel)
     if template is None:
-        for name in (f"{channel}.txt", "announce.txt"):
-            candidate = repo / TEMPLATES_DIR / name
-            if candidate.is_file():
-                template = candidate.read_text(encoding="utf-8").strip()
-                break
-        else:
-            template = DEFAULT_ANNOUNCEMENT
+        template = templates.get(channel, templates.get("announce", DEFAULT_ANNOUNCEMENT))
     return fill(template, url=article_url(config, post), title=post.title)

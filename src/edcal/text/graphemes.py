@@ -7,7 +7,7 @@ family, a flag or a letter with combining accents is one. We count them with the
 
 from __future__ import annotations
 
-import regex  # type: ignore[import-untyped]  # no stubs; used only through compile()
+import regex
 
 _GRAPHEME = regex.compile(r"\X")
 _BLANK = regex.compile(r"\p{White_Space}*")
@@ -15,8 +15,9 @@ _BLANK = regex.compile(r"\p{White_Space}*")
 
 def count_graphemes(text: str) -> int:
     """How many extended grapheme clusters `text` holds."""
-    if text.isascii():
-        # In ASCII every character is its own cluster, except CR LF, which is one.
+    if text.isascii() or max(text) < "\u0300":
+        # Below U+0300 (ASCII, Latin-1, Latin Extended, IPA) no character extends or
+        # joins another, so each is its own cluster, except CR LF, which is one.
         return len(text) - text.count("\r\n")
     return len(_GRAPHEME.findall(text))
 

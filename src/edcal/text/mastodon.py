@@ -30,7 +30,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import regex  # type: ignore[import-untyped]  # no stubs; used only through compile()
+import regex
 
 from edcal.text.graphemes import count_graphemes, is_blank
 from edcal.text.urls import (

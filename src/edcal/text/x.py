@@ -87,6 +87,7 @@ _TCO_URL = re.compile(
 )
 _INVALID_BEFORE_SCHEMELESS = re.compile(r"[-_./]$")
 _DEFAULT_SCHEME = "https://"
+_DOT_LETTER = re.compile(r"\.[^\W\d_]")
 
 
 def url_spans(text: str) -> list[tuple[int, int]]:
@@ -96,7 +97,9 @@ def url_spans(text: str) -> list[tuple[int, int]]:
     what parseTweet skips; for a scheme-less URL whose ASCII domain is only part of
     the matched domain this differs from the match end, and we keep that quirk.
     """
-    if "." not in text:  # extractUrlsWithIndices' own shortcut: no dot, no URL
+    # extractUrlsWithIndices' own shortcut is "no dot, no URL"; ours is stricter and as
+    # sound: a domain ends in a dot and a TLD, and every TLD begins with a letter.
+    if "." not in text or not _DOT_LETTER.search(text):
         return []
     spans: list[tuple[int, int]] = []
     for match in _url_matches(text):
@@ -193,8 +196,11 @@ def emoji_spans(text: str) -> list[tuple[int, int]]:
 # --- counting ---
 
 
+_LIGHT_END = chr(RANGES[0][1])  # every code point up to here weighs 1
+
+
 def _plain_weight(span: str) -> int:
-    if span.isascii():
+    if span.isascii() or max(span, default="") <= _LIGHT_END:
         return len(span)
     return len(span) + len(_HEAVY.findall(span))
 
