@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from edcal.model import Config, Post, SocialPost
 
@@ -98,3 +100,21 @@ def announcement_text(
     if template is None:
         template = templates.get(channel, templates.get("announce", DEFAULT_ANNOUNCEMENT))
     return fill(template, url=article_url(config, post), title=post.title)
+
+
+CALENDAR_DIR = "calendar"  # where the site's calendar pages live, under the site root
+
+
+def entry_anchor(entry_id: str) -> str:
+    """The HTML id of an entry on the calendar pages (ids may hold `:` and `@`)."""
+    return "entry-" + re.sub(r"[^a-z0-9_-]+", "-", entry_id.lower()).strip("-")
+
+
+def month_page(moment: datetime, tz: ZoneInfo) -> str:
+    """The site path of the month page showing `moment`: `calendar/2026-12/`."""
+    return f"{CALENDAR_DIR}/{moment.astimezone(tz):%Y-%m}/"
+
+
+def entry_url(config: Config, entry_id: str, start: datetime) -> str:
+    """The public URL of an entry on its month page (for .ics URL fields and links)."""
+    return f"{config.site_url}{month_page(start, config.timezone)}#{entry_anchor(entry_id)}"
