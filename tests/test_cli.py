@@ -184,3 +184,9 @@ def test_every_command_has_help(command: str) -> None:
     result = CliRunner().invoke(main, [command, "--help"])
     assert result.exit_code == 0
     assert "Usage:" in result.output
+
+
+def test_plan_text_shows_titles_as_written_even_with_brackets(make_repo: RepoFactory) -> None:
+    repo = make_repo(socials={"a.md": social(extra="title: '[bold]Release[/bold] v2'")})
+    result = run(repo, "plan")
+    assert "[bold]Release[/bold] v2" in result.output

@@ -126,8 +126,7 @@ def _social_texts(
                 social.line_of("link"),
                 "error",
                 f"`link` names no article: {social.link}",
-                did_you_mean(social.link, articles)
-                + " (write the path under content/, e.g. blog/posts/2026-12-04-slug.md)",
+                _link_hint(social.link, articles),
                 "link",
             )
         else:
@@ -267,6 +266,13 @@ def _media(root: Path, content: Content, social: SocialPost) -> Iterator[Problem
                     "export it smaller (e.g. 1600 px wide, JPEG quality 80)",
                     "media",
                 )
+
+
+def _link_hint(link: str, articles: Mapping[str, Post]) -> str:
+    hint = did_you_mean(link, articles)
+    if hint.startswith("did you mean"):
+        return hint
+    return "write the article's path under content/, e.g. blog/posts/2026-12-04-slug.md"
 
 
 def _content_path(path: str) -> str:

@@ -36,7 +36,7 @@ class Context:
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--repo",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
     default=Path("."),
     show_default="the current folder",
     help="The calendar repository.",

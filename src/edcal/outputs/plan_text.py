@@ -5,6 +5,8 @@ from __future__ import annotations
 from itertools import groupby
 from typing import IO
 
+from rich.text import Text
+
 from edcal.plan import Entry, Plan
 
 KIND_LABELS = {"post": "article", "social": "social", "announce": "announce", "task": "task"}
@@ -34,9 +36,7 @@ def write_plan(plan: Plan, stream: IO[str], color: bool, width: int | None = Non
             table.add_row(*_row(entry, plan))
         console.print(table)
     for problem in plan.problems:
-        console.print(
-            f"[yellow]{problem.severity}[/yellow]: {problem.source}: {problem.message}", markup=True
-        )
+        console.print(Text(str(problem), style="yellow"))
     console.print(
         f"{sum(1 for e in plan.entries if e.kind != 'task')} items,"
         f" {sum(1 for e in plan.entries if e.kind == 'task')} task occurrences"
@@ -44,7 +44,7 @@ def write_plan(plan: Plan, stream: IO[str], color: bool, width: int | None = Non
     )
 
 
-def _row(entry: Entry, plan: Plan) -> tuple[str, str, str, str, str]:
+def _row(entry: Entry, plan: Plan) -> tuple[str, str, str, str, Text]:
     local = entry.start.astimezone(plan.timezone)
     title = entry.title + (" (queued)" if entry.queued else "")
     published = "".join(f" ✓{channel}" for channel in entry.published)
@@ -52,6 +52,6 @@ def _row(entry: Entry, plan: Plan) -> tuple[str, str, str, str, str]:
         f"{local:%H:%M}",
         KIND_LABELS[entry.kind],
         ", ".join(entry.channels) or "—",
-        entry.status + published,
-        title,
+        "" if entry.kind == "task" else entry.status + published,
+        Text(title),  # a title is the user's text, never rich markup
     )
