@@ -47,6 +47,10 @@ def format_duration(value: timedelta) -> str:
 def localize(naive: datetime, tz: ZoneInfo) -> datetime:
     """A wall-clock time in `tz` -> aware datetime; refuses times that DST skips or repeats."""
     candidate = naive.replace(tzinfo=tz, fold=0)
+    other = naive.replace(tzinfo=tz, fold=1)
+    # PEP 495: only a time in a gap or an overlap has two readings (fold 0 and 1).
+    if candidate.utcoffset() == other.utcoffset():
+        return candidate
     round_trip = candidate.astimezone(UTC).astimezone(tz).replace(tzinfo=None)
     if round_trip != naive.replace(fold=0):
         after = candidate.astimezone(UTC).astimezone(tz)
@@ -55,13 +59,10 @@ def localize(naive: datetime, tz: ZoneInfo) -> datetime:
             " (daylight saving time starts)",
             f"write {after.isoformat()} or pick a time outside the gap",
         )
-    other = naive.replace(tzinfo=tz, fold=1)
-    if candidate.utcoffset() != other.utcoffset():
-        raise TimeError(
-            f"{naive:%Y-%m-%d %H:%M} happens twice in {tz.key} (daylight saving time ends)",
-            f"write {candidate.isoformat()} for the first or {other.isoformat()} for the second",
-        )
-    return candidate
+    raise TimeError(
+        f"{naive:%Y-%m-%d %H:%M} happens twice in {tz.key} (daylight saving time ends)",
+        f"write {candidate.isoformat()} for the first or {other.isoformat()} for the second",
+    )
 
 
 def to_aware(value: datetime | date, tz: ZoneInfo) -> datetime:
