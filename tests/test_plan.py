@@ -200,6 +200,7 @@ def test_plan_json_has_the_documented_keys(make_repo: RepoFactory) -> None:
         "status": "scheduled",
         "source": "content/social/a.md:3",
         "published": {},
+        "outcomes": {},
     }
 
 

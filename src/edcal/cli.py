@@ -132,7 +132,10 @@ def plan(
             param_hint="--channel",
         )
     low, high = _day_bound(start, tz, end=False), _day_bound(end, tz, end=True)
-    result = build_plan(obj.repo, content, obj.now(tz), low, high)
+    from edcal.ledger import history, read_ledger
+
+    known = history(read_ledger(obj.repo))
+    result = build_plan(obj.repo, content, obj.now(tz), low, high, history=known)
     result = with_bounds(result, low, high, channel)
     errors = [p for p in content.problems if p.severity == "error"]
     if as_json:
@@ -220,7 +223,104 @@ def new(obj: Context, kind: str, title: str, when: str | None, channels: str | N
     click.echo(str(path))
 
 
+@main.command()
+@click.option("--dry-run", is_flag=True, help="Show what would go out; change nothing.")
+@click.option("--target", type=click.Choice(["outbox", "live"]), help="Default: publish.target.")
+@click.option("--channel", metavar="NAME", help="Only this channel.")
+@click.option("--max", "max_items", type=click.IntRange(min=1), help="At most N posts this run.")
+@click.option("--no-push", is_flag=True, help="Commit the ledger locally, never pull or push.")
+@click.option("--import-past", is_flag=True, help="Record everything already past as done.")
+@click.option("--feed", metavar="URL|FILE", help="The site's feed (default: site/ or site_url).")
+@click.pass_obj
+def publish(
+    obj: Context,
+    dry_run: bool,
+    target: str | None,
+    channel: str | None,
+    max_items: int | None,
+    no_push: bool,
+    import_past: bool,
+    feed: str | None,
+) -> None:
+    """Publish what is due, exactly once, and record it in the ledger."""
+    import os
+
+    from edcal.config import load_config
+    from edcal.ledger import GitError
+    from edcal.publish import PublishError, PublishOptions, summary_markdown
+    from edcal.publish import publish as run_publish
+
+    config, _ = load_config(obj.repo)
+    now = obj.now(config.timezone)
+    options = PublishOptions(
+        now=now,
+        target=target,  # type: ignore[arg-type]
+        channel=channel,
+        max_items=max_items,
+        dry_run=dry_run,
+        push=not no_push,
+        import_past=import_past,
+        feed=feed,
+    )
+    try:
+        report = run_publish(obj.repo, options)
+    except (PublishError, GitError) as error:
+        raise click.ClickException(str(error)) from None
+    summary = summary_markdown(report, now, config.timezone)
+    click.echo(summary, nl=False)
+    step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if step_summary:
+        with open(step_summary, "a", encoding="utf-8") as stream:
+            stream.write(summary)
+    if report.failed:
+        sys.exit(EXIT_PROBLEMS)
+
+
 def _fail_with(problems: list[Problem]) -> None:
     for problem in problems:
         click.echo(str(problem), err=True)
     sys.exit(EXIT_PROBLEMS)
+
+
+@main.command()
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the calendar here (default: standard output).",
+)
+@click.option("--channel", metavar="NAME", help="Only this channel's entries (no tasks).")
+@click.pass_obj
+def ics(obj: Context, output: Path | None, channel: str | None) -> None:
+    """The whole plan as iCalendar, with one RRULE event per recurring task."""
+    from edcal.load import load_content
+    from edcal.outputs.ics import calendar_ics
+    from edcal.plan import build_plan
+
+    content = load_content(obj.repo)
+    config = content.config
+    if channel is not None and channel not in config.channels:
+        from edcal.hints import did_you_mean
+
+        raise click.BadParameter(
+            f"unknown channel {channel!r}; {did_you_mean(channel, config.channels)}",
+            param_hint="--channel",
+        )
+    errors = [p for p in content.problems if p.severity == "error"]
+    if errors:
+        # A feed silently missing the broken items would replace a good one people subscribe to.
+        click.echo(
+            f"{len(errors)} error(s) in the content; no calendar written. Run `edcal check`.",
+            err=True,
+        )
+        sys.exit(EXIT_PROBLEMS)
+    from edcal.ledger import history, read_ledger
+
+    # Like `plan`: the ledger pins queued posts that went out and gives the live URLs.
+    known = history(read_ledger(obj.repo))
+    result = build_plan(obj.repo, content, obj.now(config.timezone), history=known)
+    data = calendar_ics(config, result, channel)
+    if output is None:
+        click.echo(data, nl=False)
+    else:
+        output.write_bytes(data)

@@ -25,6 +25,7 @@ from edcal.model import (
 from edcal.times import TimeError, localize
 
 QUEUE_HORIZON_DAYS = 120
+QUEUE_GRACE = timedelta(hours=1)
 CONTENT_KINDS = frozenset({"post", "social"})
 
 
@@ -42,6 +43,7 @@ class Entry:
     end: datetime | None = None
     queued: bool = False
     published: Mapping[str, str] = field(default_factory=dict)  # channel -> live URL
+    outcomes: Mapping[str, str] = field(default_factory=dict)  # channel -> ledger state
 
     def to_json(self) -> dict[str, object]:
         """The stable `--json` form documented in the README."""
@@ -55,6 +57,7 @@ class Entry:
             "status": self.status,
             "source": str(self.source),
             "published": dict(self.published),
+            "outcomes": dict(self.outcomes),
         }
 
 
@@ -75,15 +78,22 @@ def build_plan(
     now: datetime,
     start: datetime | None = None,
     end: datetime | None = None,
+    history: History | None = None,
 ) -> Plan:
     """The plan as of `now`; without bounds it spans the earliest to the latest dated item.
 
-    Queued posts (`queue: true`) take their channels' next free slots after `now`, in file
-    order, so the same repository and `now` give the same plan on every machine.
+    Queued posts (`queue: true`) take their channels' next free slots from an hour before
+    `now` (`QUEUE_GRACE`: a run that comes a little late still finds its post due), in
+    file order, so the same repository and `now` give the same plan on every machine.
+    `history` (from the ledger) pins queued posts that already went out to their time
+    and gives each entry its outcome per channel and its live URLs.
     """
     config = content.config
+    history = history or History()
     dated = list(_content_entries(repo, content))
-    dated += _queued_entries(repo, content, dated, now)
+    dated += _queued_entries(content, dated, now - QUEUE_GRACE, history.pinned)
+    if history.outcomes:
+        dated = [_with_history(e, history) for e in dated]
     if start is None and dated:
         start = min(entry.start for entry in dated)
     if end is None and dated:
@@ -95,6 +105,25 @@ def build_plan(
     entries.sort(key=lambda e: (e.start, _KIND_ORDER[e.kind], e.id))
     problems = list(schedule_problems(config, dated, start, end))
     return Plan(tuple(entries), tuple(problems), start, end, config.timezone)
+
+
+@dataclass(frozen=True)
+class History:
+    """What the ledger knows, as the plan needs it: outcomes, live URLs, pinned times."""
+
+    outcomes: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # id -> ch -> state
+    published: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # id -> ch -> URL
+    pinned: Mapping[str, datetime] = field(default_factory=dict)  # queued id -> its time
+
+
+def _with_history(entry: Entry, history: History) -> Entry:
+    if entry.id not in history.outcomes:
+        return entry
+    return replace(
+        entry,
+        outcomes=history.outcomes[entry.id],
+        published=history.published.get(entry.id, {}),
+    )
 
 
 _KIND_ORDER: Mapping[str, int] = {"post": 0, "announce": 1, "social": 2, "task": 3}
@@ -133,7 +162,9 @@ def _social_entry(social: SocialPost, when: datetime) -> Entry:
     )
 
 
-def _queued_entries(repo: Path, content: Content, dated: list[Entry], now: datetime) -> list[Entry]:
+def _queued_entries(
+    content: Content, dated: list[Entry], after: datetime, pinned: Mapping[str, datetime]
+) -> list[Entry]:
     config = content.config
     taken: dict[str, list[datetime]] = defaultdict(list)
     for entry in dated:
@@ -141,11 +172,17 @@ def _queued_entries(repo: Path, content: Content, dated: list[Entry], now: datet
             for channel in entry.channels:
                 taken[channel].append(entry.start)
     placed = []
-    for social in content.socials:
-        if not social.queue or not social.channels:
+    queued = [social for social in content.socials if social.queue and social.channels]
+    for social in queued:
+        if social.id in pinned:
+            placed.append(_social_entry(social, pinned[social.id]))
+            for channel in social.channels:
+                taken[channel].append(pinned[social.id])
+    for social in queued:
+        if social.id in pinned:
             continue
         channels = [config.channels[c] for c in social.channels if c in config.channels]
-        slot = next_free_slot(channels, taken, now, config.timezone)
+        slot = next_free_slot(channels, taken, after, config.timezone)
         if slot is None:
             continue
         for channel in social.channels:

@@ -9,6 +9,14 @@ from rich.text import Text
 
 from edcal.plan import Entry, Plan
 
+OUTCOME_MARKS = {
+    "published": "✓",
+    "imported": "✓",
+    "missed": "✗missed:",
+    "failed": "!failed:",
+    "flagged": "⚑check:",
+    "claimed": "…",
+}
 KIND_LABELS = {"post": "article", "social": "social", "announce": "announce", "task": "task"}
 
 
@@ -47,7 +55,9 @@ def write_plan(plan: Plan, stream: IO[str], color: bool, width: int | None = Non
 def _row(entry: Entry, plan: Plan) -> tuple[str, str, str, str, Text]:
     local = entry.start.astimezone(plan.timezone)
     title = entry.title + (" (queued)" if entry.queued else "")
-    published = "".join(f" ✓{channel}" for channel in entry.published)
+    published = "".join(
+        f" {OUTCOME_MARKS.get(state, state)}{channel}" for channel, state in entry.outcomes.items()
+    )
     return (
         f"{local:%H:%M}",
         KIND_LABELS[entry.kind],

@@ -1,0 +1,5 @@
+"""`python -m edcal`: the same as the `edcal` command."""
+
+from edcal.cli import main
+
+main()

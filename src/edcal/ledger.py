@@ -1,0 +1,236 @@
+"""The ledger: every claim and result per (item, channel), one JSON file each, kept in git.
+
+One file per item and channel (`calendar/ledger/<item>/<channel>.json`) means two runs
+that publish different items never touch the same file, so a rebase over another run's
+commit never conflicts; two runs that claim the SAME item both create the same file,
+which git refuses to merge: exactly the signal that someone else moved first.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Literal
+
+from edcal.plan import History
+
+LEDGER_DIR = "calendar/ledger"
+State = Literal["claimed", "published", "failed", "missed", "flagged", "imported"]
+DONE_STATES: frozenset[str] = frozenset({"published", "missed", "flagged", "imported"})
+
+
+def idempotency_key(item_id: str, channel: str, scheduled: datetime) -> str:
+    """A key derived from (item id, channel, scheduled time): the same post, the same key."""
+    text = f"{item_id}\n{channel}\n{scheduled.isoformat()}"
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class Event:
+    """One line of an (item, channel)'s history."""
+
+    state: State
+    at: str  # the run's `now`, ISO 8601
+    run: str
+    remote_id: str = ""
+    url: str = ""
+    error: str = ""
+    attempt_at: str = ""  # the wall-clock time of the attempt, for people reading the ledger
+
+    def to_json(self) -> dict[str, str]:
+        """Only the fields that are set, so the files stay short."""
+        return {k: v for k, v in self.__dict__.items() if v}
+
+
+@dataclass(frozen=True)
+class Record:
+    """Everything that happened to one (item, channel)."""
+
+    item_id: str
+    channel: str
+    key: str
+    scheduled: str
+    events: tuple[Event, ...] = ()
+
+    @property
+    def state(self) -> State | None:
+        """The latest state, or None for a record without events."""
+        return self.events[-1].state if self.events else None
+
+    @property
+    def done(self) -> bool:
+        """Published, imported, missed or flagged: never to be posted again by a run."""
+        return self.state in DONE_STATES
+
+    def with_event(self, event: Event) -> Record:
+        """This record with one more event."""
+        return Record(self.item_id, self.channel, self.key, self.scheduled, (*self.events, event))
+
+    def to_json(self) -> str:
+        """The file's text: stable key order, one event per line for readable diffs."""
+        head = {
+            "id": self.item_id,
+            "channel": self.channel,
+            "key": self.key,
+            "scheduled": self.scheduled,
+        }
+        events = ",\n".join(
+            "    " + json.dumps(event.to_json(), ensure_ascii=False) for event in self.events
+        )
+        body = json.dumps(head, ensure_ascii=False, indent=2)[:-2]
+        return f'{body},\n  "events": [\n{events}\n  ]\n}}\n'
+
+
+def record_path(repo: Path, item_id: str, channel: str) -> Path:
+    """Where the record of (item, channel) lives; `:` (announcements) becomes `~`."""
+    return repo / LEDGER_DIR / item_id.replace(":", "~") / f"{channel}.json"
+
+
+@dataclass
+class Ledger:
+    """The records as read from `calendar/ledger/`, keyed by (item id, channel)."""
+
+    repo: Path
+    records: dict[tuple[str, str], Record] = field(default_factory=dict)
+
+    def get(self, item_id: str, channel: str) -> Record | None:
+        """The record of (item, channel), if any."""
+        return self.records.get((item_id, channel))
+
+    def published(self) -> dict[str, dict[str, str]]:
+        """item id -> channel -> live URL, for the plan and the site."""
+        found: dict[str, dict[str, str]] = {}
+        for (item_id, channel), record in self.records.items():
+            for event in reversed(record.events):
+                if event.state == "published":
+                    found.setdefault(item_id, {})[channel] = event.url or event.remote_id
+                    break
+        return found
+
+    def write(self, record: Record) -> Path:
+        """Write one record's file and remember it."""
+        path = record_path(self.repo, record.item_id, record.channel)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(".tmp")
+        temporary.write_text(record.to_json(), encoding="utf-8")
+        temporary.replace(path)  # never a half-written record, even if the run is killed
+        self.records[(record.item_id, record.channel)] = record
+        return path
+
+
+def read_ledger(repo: Path) -> Ledger:
+    """Every record under `calendar/ledger/`; an unreadable file is skipped, not fatal."""
+    ledger = Ledger(repo)
+    folder = repo / LEDGER_DIR
+    if not folder.is_dir():
+        return ledger
+    for path in sorted(folder.glob("*/*.json")):
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            events = tuple(Event(**event) for event in data["events"])
+            record = Record(data["id"], data["channel"], data["key"], data["scheduled"], events)
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        ledger.records[(record.item_id, record.channel)] = record
+    return ledger
+
+
+class GitError(RuntimeError):
+    """A git command failed in a way publishing cannot work around."""
+
+
+@dataclass(frozen=True)
+class Git:
+    """The few git operations the ledger needs, run in the repository."""
+
+    repo: Path
+
+    def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        """Run `git ARGS` in the repository (never through a shell)."""
+        done = subprocess.run(
+            ["git", "-C", str(self.repo), *args], capture_output=True, text=True, check=False
+        )
+        if check and done.returncode != 0:
+            raise GitError(f"git {' '.join(args)}: {done.stderr.strip() or done.stdout.strip()}")
+        return done
+
+    def is_repository(self) -> bool:
+        """True inside a git work tree."""
+        return self.run("rev-parse", "--is-inside-work-tree", check=False).returncode == 0
+
+    def has_remote(self) -> bool:
+        """True when the current branch has an upstream to pull from and push to."""
+        return self.run("rev-parse", "--abbrev-ref", "@{upstream}", check=False).returncode == 0
+
+    def dirty_paths(self) -> list[str]:
+        """Tracked files changed in the work tree (untracked files are left alone)."""
+        out = self.run("status", "--porcelain", "--untracked-files=no").stdout
+        return [line[3:] for line in out.splitlines()]
+
+    def changed_under(self, folder: str) -> list[Path]:
+        """Files under `folder` changed or new since the last commit."""
+        out = self.run("status", "--porcelain", "--untracked-files=all", "--", folder).stdout
+        return [self.repo / line[3:] for line in out.splitlines()]
+
+    def pull(self) -> None:
+        """Bring the branch up to date with its upstream (rebasing any local commits)."""
+        self.run("pull", "--rebase", "--quiet")
+
+    def commit(self, paths: Iterable[Path], message: str) -> bool:
+        """Commit exactly these paths; False when nothing changed."""
+        names = [str(path.relative_to(self.repo)) for path in paths]
+        if not names:
+            return False
+        self.run("add", "--", *names)
+        if self.run("diff", "--cached", "--quiet", check=False).returncode == 0:
+            return False
+        identity = self._identity()
+        self.run(*identity, "commit", "--quiet", "--no-verify", "-m", message, "--", *names)
+        return True
+
+    def push(self) -> bool:
+        """Push the branch; False when the remote moved first (a rejected push)."""
+        done = self.run("push", "--quiet", check=False)
+        if done.returncode == 0:
+            return True
+        if (
+            "rejected" in done.stderr
+            or "fetch first" in done.stderr
+            or "non-fast-forward" in (done.stderr)
+        ):
+            return False
+        raise GitError(f"git push: {done.stderr.strip()}")
+
+    def rebase_onto_upstream(self) -> bool:
+        """Replay local commits on the upstream; False (and nothing changed) on a conflict."""
+        self.run("fetch", "--quiet")
+        if self.run("rebase", "--quiet", "@{upstream}", check=False).returncode == 0:
+            return True
+        self.run("rebase", "--abort", check=False)
+        return False
+
+    def drop_last_commit(self) -> None:
+        """Undo our own last commit (a claim that lost the race) and its files."""
+        self.run("reset", "--hard", "--quiet", "HEAD~1")
+
+    def _identity(self) -> Sequence[str]:
+        if self.run("config", "user.email", check=False).stdout.strip():
+            return ()
+        return ("-c", "user.name=edcal", "-c", "user.email=edcal@users.noreply.github.com")
+
+
+def history(ledger: Ledger) -> History:
+    """The ledger as the plan reads it: outcome per item and channel, URLs, pinned times."""
+    outcomes: dict[str, dict[str, str]] = {}
+    pinned: dict[str, datetime] = {}
+    for (item_id, channel), record in ledger.records.items():
+        if record.state is not None:
+            outcomes.setdefault(item_id, {})[channel] = record.state
+        if record.done:
+            pinned[item_id] = datetime.fromisoformat(record.scheduled)
+    return History(outcomes, ledger.published(), pinned)

@@ -1,0 +1,63 @@
+"""The adapter protocol every platform implements, and the errors adapters raise."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One (item, channel) to deliver: the thread parts in order and the idempotency key."""
+
+    item_id: str
+    channel: str
+    key: str
+    scheduled: datetime
+    parts: tuple[str, ...]
+    media: tuple[tuple[str, str], ...] = ()  # (absolute path, alt text)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What the platform answered: its id for the post and the post's public URL."""
+
+    remote_id: str
+    url: str = ""
+
+
+class DeliveryError(Exception):
+    """A post that did not go out. Messages never hold a secret."""
+
+
+class TransientError(DeliveryError):
+    """Worth retrying: a timeout, a 5xx, a 429 (`retry_after` seconds when the platform says)."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class PermanentError(DeliveryError):
+    """The platform refused this post (422, too long, …): retrying the same post won't help."""
+
+
+class AuthError(DeliveryError):
+    """Missing, expired or wrong credentials: one clear line, no retry, non-zero exit."""
+
+
+class CannotTell(DeliveryError):
+    """The platform cannot be asked whether a post exists: a human must look."""
+
+
+class Adapter(Protocol):
+    """A platform as publishing sees it: post, and look a post up by its key."""
+
+    def post(self, outgoing: Outgoing) -> Delivery:
+        """Publish the parts in order (a thread); raise a DeliveryError subclass on failure."""
+        ...
+
+    def find_by_key(self, outgoing: Outgoing) -> Delivery | None:
+        """The post already made with this key, None if there is none, or raise CannotTell."""
+        ...
