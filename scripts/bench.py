@@ -104,6 +104,39 @@ def startup(repo: Path) -> float:
     )
 
 
+def publish_startup() -> tuple[float, float]:
+    """`edcal publish` with nothing due on a copy of the example, and `python -c pass`."""
+    import shutil
+
+    root = Path(__file__).resolve().parent.parent
+    edcal = Path(sys.executable).with_name("edcal")
+    with tempfile.TemporaryDirectory() as folder:
+        repo = Path(folder)
+        shutil.copytree(root / "content", repo / "content")
+        shutil.copytree(
+            root / "calendar", repo / "calendar", ignore=shutil.ignore_patterns("ledger")
+        )
+        for args in (
+            ["init", "-q"],
+            ["add", "-A"],
+            ["-c", "user.name=b", "-c", "user.email=b@b", "commit", "-qm", "bench"],
+        ):
+            subprocess.run(["git", "-C", str(repo), *args], check=True)
+        # Monday 2026-11-30 06:00: the first post is at 12:30, so nothing is due.
+        command = [
+            str(edcal),
+            "--repo",
+            str(repo),
+            "--now",
+            "2026-11-30T06:00:00+01:00",
+            "publish",
+            "--no-push",
+        ]
+        ours = best_of(5, lambda: subprocess.run(command, capture_output=True, check=True))
+        python = best_of(5, lambda: subprocess.run([sys.executable, "-c", "pass"]))
+    return ours, python
+
+
 def main(sizes: list[int]) -> None:
     """Print one line per size and the startup line."""
     print(f"{'files':>7} {'bare parse':>11} {'edcal check':>12} {'ratio':>6}  target ≤ 1.5")
@@ -125,6 +158,11 @@ def main(sizes: list[int]) -> None:
             f"startup: edcal check on an empty repo {ours:.3f}s, python -c pass {python:.3f}s,"
             f" ratio {ours / python:.1f} (target: under 0.3 s)"
         )
+    ours, python = publish_startup()
+    print(
+        f"publish with nothing due (example): {ours:.3f}s, python -c pass {python:.3f}s,"
+        f" ratio {ours / python:.1f} (target: under 0.5 s)"
+    )
 
 
 if __name__ == "__main__":

@@ -131,10 +131,20 @@ def default_adapter(channel: Channel, target: Target, repo: Path) -> Adapter:
         from edcal.platforms.outbox import OutboxAdapter, outbox_dir
 
         return OutboxAdapter(outbox_dir(repo), channel.name)
-    raise AuthError(
-        f"{channel.name}: the live {channel.platform} adapter is not available in this"
-        " version; publish with --target outbox"
-    )
+    import importlib
+
+    # Each platform's module (and its SDK) is imported only when a post is due for it.
+    try:
+        module = importlib.import_module(f"edcal.platforms.{channel.platform}")
+    except ModuleNotFoundError as error:
+        if error.name != f"edcal.platforms.{channel.platform}":
+            raise
+        raise AuthError(
+            f"{channel.name}: the live {channel.platform} adapter is not available in this"
+            " version; publish with --target outbox"
+        ) from None
+    adapter: Adapter = module.make_adapter(channel, os.environ)
+    return adapter
 
 
 def publish(
