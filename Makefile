@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_NOW ?= 2026-12-07T10:00:00+01:00
 
-.PHONY: demo test lint bench clean
+.PHONY: demo serve test lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -20,8 +20,20 @@ demo: $(STAMP)
 	@echo "== edcal plan, as of $(DEMO_NOW)"
 	EDCAL_NOW=$(DEMO_NOW) $(BIN)/edcal plan --from 2026-11-30 --to 2026-12-13
 	@echo
+	@echo "== the site and its calendar, as of $(DEMO_NOW)"
+	EDCAL_NOW=$(DEMO_NOW) NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+	@echo
+	@echo "Calendar:   $(CURDIR)/site/calendar/index.html"
+	@echo "This month: $(CURDIR)/site/calendar/$(shell echo '$(DEMO_NOW)' | cut -c1-7)/index.html"
+	@echo "(or 'make serve EDCAL_NOW=$(DEMO_NOW)' and open http://127.0.0.1:8000/calendar/)"
+	@echo
 	@echo "Next: open content/social/ and calendar/edcal.yml, change a date or a text,"
 	@echo "and run '$(BIN)/edcal check' and '$(BIN)/edcal plan' again."
+
+# The site at http://127.0.0.1:8000/, rebuilt on every change; EDCAL_NOW (from the
+# environment or `make serve EDCAL_NOW=…`) shows it as of that moment.
+serve: $(STAMP)
+	$(if $(EDCAL_NOW),EDCAL_NOW=$(EDCAL_NOW) )NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests scripts

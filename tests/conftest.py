@@ -9,6 +9,7 @@ import pytest
 
 from repos import BASE_CONFIG
 
+pytest_plugins = ["netguard"]
 RepoFactory = Callable[..., Path]
 
 

@@ -276,6 +276,98 @@ def publish(
         sys.exit(EXIT_PROBLEMS)
 
 
+@main.command(name="channels")
+@click.option(
+    "--verify",
+    "check_credentials",
+    is_flag=True,
+    help="Check each channel's credentials with a call that posts nothing.",
+)
+@click.pass_obj
+def channels_command(obj: Context, check_credentials: bool) -> None:
+    """The channels: platform, rules, slots, target and credential variables (names only)."""
+    import os
+
+    from edcal.channels import describe_channels, verify_channels, write_channels
+    from edcal.config import load_config
+
+    config, problems = load_config(obj.repo)
+    errors = [p for p in problems if p.severity == "error"]
+    for problem in errors:
+        click.echo(str(problem), err=True)
+    results = verify_channels(config, os.environ) if check_credentials else None
+    write_channels(describe_channels(config, os.environ), results, sys.stdout, _color(sys.stdout))
+    if errors or any(r.status == "failed" for r in results or []):
+        sys.exit(EXIT_PROBLEMS)
+
+
+@main.command()
+@click.option(
+    "--json", "as_json", is_flag=True, help="A list of {feed, title, link, published, keywords}."
+)
+@click.pass_obj
+def watch(obj: Context, as_json: bool) -> None:
+    """New mentions of the `watch.keywords` in the `watch.feeds`, each reported once."""
+    import os
+
+    from edcal.config import load_config
+    from edcal.watch import digest_markdown
+    from edcal.watch import watch as run_watch
+
+    config, _ = load_config(obj.repo)
+    tz = config.timezone
+    report = run_watch(obj.repo, config, obj.now(tz))
+    digest = digest_markdown(report, tz)
+    if as_json:
+        mentions = [mention.to_json(tz) for mention in report.mentions]
+        click.echo(json.dumps(mentions, ensure_ascii=False, indent=2))
+    else:
+        click.echo(digest, nl=False)
+    step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if step_summary:
+        with open(step_summary, "a", encoding="utf-8") as stream:
+            stream.write(digest)
+    for failure in report.failures:
+        click.echo(f"watch: feed {failure}", err=True)
+    for note in report.notes:
+        click.echo(f"watch: {note}", err=True)
+    if report.all_failed:
+        sys.exit(EXIT_PROBLEMS)
+
+
+@main.command()
+@click.option("--base", metavar="REF", required=True, help="The git ref to compare with.")
+@click.option(
+    "--format",
+    "output",
+    type=click.Choice(["markdown", "json"]),
+    default="markdown",
+    show_default=True,
+)
+@click.pass_obj
+def preview(obj: Context, base: str, output: str) -> None:
+    """What the working tree adds, moves, edits or removes against REF, and when.
+
+    Exits 0 whenever the preview is made, errors included: `edcal check` is the gate,
+    and a CI step that failed here could not show the author what went wrong.
+    """
+    from edcal.config import load_config
+    from edcal.ledger import history, read_ledger
+    from edcal.outputs.preview import PreviewError, preview_json, preview_markdown
+    from edcal.outputs.preview import preview as run_preview
+
+    config, _ = load_config(obj.repo)
+    try:
+        result = run_preview(
+            obj.repo, base, obj.now(config.timezone), history(read_ledger(obj.repo))
+        )
+    except PreviewError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(preview_json(result) if output == "json" else preview_markdown(result), nl=False)
+    if output == "json":
+        click.echo()
+
+
 def _fail_with(problems: list[Problem]) -> None:
     for problem in problems:
         click.echo(str(problem), err=True)

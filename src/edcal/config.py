@@ -34,7 +34,7 @@ TOP_KEYS = ("timezone", "site_url", "channels", "tasks", "workload", "check", "p
 CHANNEL_KEYS = ("platform", "label", "color", "limit", "cadence", "slots", "min_gap", "credentials")
 # Account settings each platform's adapter reads; anything else is a typo.
 PLATFORM_SETTINGS: Mapping[Platform, tuple[str, ...]] = {
-    "x": ("account",),
+    "x": ("account", "api_base"),
     "mastodon": ("instance", "account"),
     "bluesky": ("handle", "service"),
     "linkedin": ("author", "base_url", "version"),
@@ -189,6 +189,30 @@ def parse_config(text: str) -> tuple[Config, list[Problem]]:
         severity = "warning"
     watch = reader.mapping(top.get("watch"), ("watch",), "`watch`")
     reader.known_keys(watch, ("watch",), WATCH_KEYS)
+    # Checked here so that a pull request learns of a broken `watch:`, not the hourly job.
+    for words in ("keywords", "exclude"):
+        value = watch.get(words)
+        if value is not None and not (
+            isinstance(value, list) and all(isinstance(w, str) and w.strip() for w in value)
+        ):
+            reader.error(
+                ("watch", words),
+                f"`watch.{words}` must be a list of words or phrases",
+                f'e.g. `{words}: ["atelier libre", atelierlibre]`',
+            )
+    feeds = watch.get("feeds", [])
+    if not isinstance(feeds, list):
+        reader.error(("watch", "feeds"), "`watch.feeds` must be a list", "start each with `- url:`")
+        feeds = []
+    for index, spec in enumerate(feeds):
+        feed = reader.mapping(spec, ("watch", "feeds", index), "a feed")
+        reader.known_keys(feed, ("watch", "feeds", index), ("name", "url"))
+        if not isinstance(feed.get("url"), str) or not str(feed.get("url")).strip():
+            reader.error(
+                ("watch", "feeds", index),
+                "a feed needs a `url`",
+                "an http(s) URL or a file path, e.g. `url: https://hnrss.org/newest?q=edcal`",
+            )
     config = Config(
         timezone=tz,
         site_url=site_url,

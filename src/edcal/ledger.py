@@ -20,7 +20,8 @@ from typing import Literal
 from edcal.plan import History
 
 LEDGER_DIR = "calendar/ledger"
-State = Literal["claimed", "published", "failed", "missed", "flagged", "imported"]
+# `uncertain`: an attempt that may have reached the platform; looked up before a retry.
+State = Literal["claimed", "published", "failed", "uncertain", "missed", "flagged", "imported"]
 DONE_STATES: frozenset[str] = frozenset({"published", "missed", "flagged", "imported"})
 
 

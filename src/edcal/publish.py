@@ -318,6 +318,8 @@ def select(
                 selection.outcomes.append(outcome("waiting", "claimed by another run"))
                 continue
             reconcile = True
+        elif record is not None and record.state == "uncertain":
+            reconcile = True
         if len(selection.due) >= limit:
             selection.outcomes.append(outcome("waiting", f"over this run's limit of {limit}"))
             continue
@@ -511,6 +513,7 @@ def _deliver(
 _RESULT_KINDS: Mapping[str, OutcomeKind] = {
     "published": "published",
     "failed": "failed",
+    "uncertain": "failed",
     "flagged": "flagged",
 }
 
@@ -518,19 +521,21 @@ _RESULT_KINDS: Mapping[str, OutcomeKind] = {
 def _deliver_one(
     adapter: Adapter, due: Due, options: PublishOptions, sleep: Sleep, budget: list[float]
 ) -> Event:
-    if due.reconcile:
-        try:
-            found = adapter.find_by_key(due.outgoing)
-        except CannotTell as error:
-            return _event(options, "flagged", error=f"an earlier run may have posted it: {error}")
-        if found is not None:
-            return _event(options, "published", found)
+    """Post one (item, channel), looking it up first whenever it may already exist."""
+    maybe_posted = due.reconcile  # a claim or an attempt whose outcome nobody saw
     last = ""
     for attempt in range(1, MAX_ATTEMPTS + 1):
         try:
+            if maybe_posted:
+                found = adapter.find_by_key(due.outgoing)
+                if found is not None:
+                    return _event(options, "published", found)
             return _event(options, "published", adapter.post(due.outgoing))
+        except CannotTell as error:
+            return _event(options, "flagged", error=f"it may already be online: {error}")
         except TransientError as error:
             last = str(error)
+            maybe_posted = maybe_posted or error.uncertain
             wait = error.retry_after if error.retry_after is not None else 2.0**attempt
             if attempt == MAX_ATTEMPTS or wait > MAX_WAIT or wait > budget[0]:
                 break
@@ -542,7 +547,9 @@ def _deliver_one(
             raise  # the caller stops using this channel for the rest of the run
         except DeliveryError as error:
             return _event(options, "failed", error=str(error))
-    return _event(options, "failed", error=f"gave up for this run: {last}")
+    # "uncertain" keeps the next run looking the post up before posting again.
+    state: State = "uncertain" if maybe_posted else "failed"
+    return _event(options, state, error=f"gave up for this run: {last}")
 
 
 def _event(

@@ -197,3 +197,59 @@ def _outbox(folder: Path) -> list[dict[str, str]]:
 def _no_git_above(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # These repositories are plain folders: stop git from finding a repository above tmp.
     monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
+
+
+@dataclass
+class DroppingPlatform(FlakyPlatform):
+    """Takes every post, but drops the connection before answering the first one."""
+
+    def factory(self) -> Callable[[Channel, Target, Path], FlakyAdapter]:
+        return lambda channel, _target, _repo: DroppingAdapter(self, channel.name)
+
+
+@dataclass
+class DroppingAdapter(FlakyAdapter):
+    def post(self, outgoing: Outgoing) -> Delivery:
+        delivery = super().post(outgoing)
+        if sum(self.platform.calls.values()) == 1:
+            raise TransientError("connection dropped after sending", uncertain=True)
+        return delivery
+
+
+def test_a_post_whose_answer_was_lost_is_looked_up_not_posted_again(tmp_path: Path) -> None:
+    repo = write_repo(tmp_path / "r", {"s1": "2026-12-01T12:30:00"})
+    platform = DroppingPlatform(tmp_path / "out")
+    report = run(repo, platform, NOW)
+    assert {(o.channel, o.kind) for o in report.outcomes} == {
+        ("x", "published"),
+        ("mastodon", "published"),
+    }
+    assert Counter(r["channel"] for r in _outbox(tmp_path / "out")) == {"x": 1, "mastodon": 1}
+
+
+@dataclass
+class BlindPlatform(FlakyPlatform):
+    """A platform that cannot be asked what it holds (like LinkedIn or Facebook)."""
+
+    def factory(self) -> Callable[[Channel, Target, Path], FlakyAdapter]:
+        return lambda channel, _target, _repo: BlindAdapter(self, channel.name)
+
+
+@dataclass
+class BlindAdapter(FlakyAdapter):
+    def find_by_key(self, outgoing: Outgoing) -> Delivery | None:
+        from edcal.platforms.base import CannotTell
+
+        raise CannotTell("this platform cannot be asked")
+
+
+def test_an_uncertain_outcome_on_a_blind_platform_is_flagged_never_reposted(tmp_path: Path) -> None:
+    repo = write_repo(tmp_path / "r", {"s1": "2026-12-01T12:30:00"})
+    timeout = TransientError("read timed out", uncertain=True)
+    platform = BlindPlatform(tmp_path / "out", {"x": [timeout]})
+    report = run(repo, platform, NOW)
+    outcomes = {(o.channel, o.kind) for o in report.outcomes}
+    assert outcomes == {("x", "flagged"), ("mastodon", "published")}
+    assert platform.calls["x"] == 1
+    later = run(repo, platform, NOW + timedelta(minutes=15))
+    assert later.outcomes == ()  # flagged is final: a person decides

@@ -32,11 +32,19 @@ class DeliveryError(Exception):
 
 
 class TransientError(DeliveryError):
-    """Worth retrying: a timeout, a 5xx, a 429 (`retry_after` seconds when the platform says)."""
+    """Worth retrying: a timeout, a 5xx, a 429 (`retry_after` seconds when the platform says).
 
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
+    `uncertain` means the request may have reached the platform (a read timeout, a
+    connection dropped after sending): the post may exist, so it is looked up by key
+    before any new attempt, and flagged for a person where the platform cannot tell.
+    """
+
+    def __init__(
+        self, message: str, retry_after: float | None = None, uncertain: bool = False
+    ) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+        self.uncertain = uncertain
 
 
 class PermanentError(DeliveryError):

@@ -19,17 +19,19 @@ A text with nothing but white space (Unicode White_Space) is empty, hence never 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import cache
 from types import MappingProxyType
 
 from edcal.model import Platform
+from edcal.text import bluesky  # a few constants: cheap, unlike x and mastodon
 from edcal.text.graphemes import count_graphemes, is_blank, utf8_length
 
 __all__ = ["DEFAULT_LIMITS", "TextLength", "measure"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TextLength:
     """The length of one text on one platform, and whether it fits."""
 
@@ -76,42 +78,50 @@ def _over(platform: Platform, count: int, unit: str, limit: int) -> str:
     return f"{count:,} {unit}, over {_OWNER[platform]} {limit:,}"
 
 
-def _length(platform: Platform, text: str) -> int:
+@cache
+def _counter(platform: Platform) -> Callable[[str], int]:
+    """The function giving `platform`'s length, its module imported on first use."""
     # Each platform's rules load on first use: the X and Mastodon URL grammars and the
     # emoji table take a quarter of a second to build, which a run without posts for
     # those platforms (or `edcal check` on an empty repository) should not pay.
     if platform == "x":
         from edcal.text import x
 
-        return x.weighted_length(text)
+        return x.weighted_length
     if platform == "mastodon":
         from edcal.text import mastodon
 
-        return mastodon.status_length(text)
+        return mastodon.status_length
     if platform == "bluesky":
-        return count_graphemes(text)
+        return count_graphemes
     from edcal.text import others
 
     if platform == "linkedin":
-        return others.linkedin_length(text)
+        return others.linkedin_length
     if platform == "facebook":
-        return others.facebook_length(text)
+        return others.facebook_length
     if platform == "webhook":
-        return others.webhook_length(text)
+        return others.webhook_length
     raise ValueError(f"unknown platform {platform!r}")
 
 
-def _invalid_on_x(text: str) -> list[str]:
+@cache
+def _x_refuses() -> tuple[Callable[[str], bool], frozenset[str]]:
     from edcal.text import x
 
-    if not x.has_invalid_characters(text):
+    return x.has_invalid_characters, x.INVALID_CHARACTERS
+
+
+def _invalid_on_x(text: str) -> list[str]:
+    has_invalid_characters, invalid_characters = _x_refuses()
+    if not has_invalid_characters(text):
         return []
-    return sorted({f"U+{ord(c):04X}" for c in text if c in x.INVALID_CHARACTERS})
+    return sorted({f"U+{ord(c):04X}" for c in text if c in invalid_characters})
 
 
 def measure(platform: Platform, text: str, limit: int | None = None) -> TextLength:
     """Length of `text` as `platform` counts it, against `limit` (default: DEFAULT_LIMITS)."""
-    length = _length(platform, text)
+    length = _counter(platform)(text)
     limit = DEFAULT_LIMITS[platform] if limit is None else limit
     unit = _UNITS[platform]
     problems: list[str] = []
@@ -120,8 +130,6 @@ def measure(platform: Platform, text: str, limit: int | None = None) -> TextLeng
     elif length > limit:
         problems.append(_over(platform, length, unit, limit))
     if platform == "bluesky":
-        from edcal.text import bluesky
-
         size = utf8_length(text)
         if size > bluesky.MAX_BYTES:
             problems.append(_over(platform, size, "UTF-8 bytes", bluesky.MAX_BYTES))

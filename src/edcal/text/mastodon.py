@@ -27,7 +27,7 @@ Unicode version rather than the server's Ruby.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
 from typing import Any
 
 import regex
@@ -41,8 +41,11 @@ from edcal.text.urls import (
     MAX_URL_LENGTH,
     PORT,
     PRECEDING,
+    UrlFinder,
     domain_is_valid,
     domain_pattern,
+    plain_spaces,
+    quick_pattern,
 )
 
 DEFAULT_LIMIT = 500
@@ -57,18 +60,6 @@ _RUBY_DOMAIN_CHAR = (
     f"{INVALID_CHARS}]"
 )
 _RUBY_PUNYCODE = "(?:xn--[0-9a-z]+)"
-# twitter-text Ruby's own path characters: Mastodon's ending characters still embed
-# the balanced-parens pattern built from them (Ruby interpolates at definition time).
-_TT_PATH_CHAR = (
-    f"[a-z\\p{{Cyrillic}}0-9!\\*';:=\\+\\,\\.\\$\\/%#\\[\\]\\p{{Pd}}_~&\\|@{LATIN_ACCENTS}]"
-)
-_TT = _TT_PATH_CHAR
-_TT_PARENS = f"\\((?:{_TT}+|(?:{_TT}*\\({_TT}+\\){_TT}*))\\)"
-# Mastodon's overrides (config/initializers/twitter_regex.rb).
-_PATH_CHAR = r"[^\p{White_Space}<>()?]"
-_PATH_END = f"""[^\\p{{White_Space}}()?!*"'「」<>;:=,.$%\\[\\]~&|@]|(?:{_TT_PARENS})"""
-_PARENS = f"\\((?:{_PATH_CHAR}+|(?:{_PATH_CHAR}*\\({_PATH_CHAR}+\\){_PATH_CHAR}*))\\)"
-_PATH = f"(?:(?:{_PATH_CHAR}*(?:{_PARENS}{_PATH_CHAR}*)*(?:{_PATH_END}))|(?:{_PATH_CHAR}+/))"
 _UCHARS = (
     "\\u00A0-\\uD7FF\\uF900-\\uFDCF\\uFDF0-\\uFFEF\\U00010000-\\U0001FFFD\\U00020000-\\U0002FFFD"
     "\\U00030000-\\U0003FFFD\\U00040000-\\U0004FFFD\\U00050000-\\U0005FFFD\\U00060000-\\U0006FFFD"
@@ -78,38 +69,61 @@ _UCHARS = (
 )
 _QUERY_CHAR = f"[a-z0-9!?*'();:&=+$/%#\\[\\]\\-_.,~|@\\^{_UCHARS}]"
 _QUERY_END = f"[a-z0-9_&=#/\\-{_UCHARS}]"
+
+
+def _tail(white_space: str, cyrillic: str, dash: str) -> str:
+    """Port, path and query (groups 1, 2, 3; 6, 7, 8 in the whole regex), with the given
+    spellings of the Unicode classes White_Space, Cyrillic and Pd (Dash_Punctuation)."""
+    # twitter-text Ruby's own path characters: Mastodon's ending characters still embed
+    # the balanced-parens pattern built from them (Ruby interpolates at definition time).
+    tt = f"[a-z{cyrillic}0-9!\\*';:=\\+\\,\\.\\$\\/%#\\[\\]{dash}_~&\\|@{LATIN_ACCENTS}]"
+    tt_parens = f"\\((?:{tt}+|(?:{tt}*\\({tt}+\\){tt}*))\\)"
+    # Mastodon's overrides (config/initializers/twitter_regex.rb).
+    path_char = f"[^{white_space}<>()?]"
+    path_end = f"""[^{white_space}()?!*"'「」<>;:=,.$%\\[\\]~&|@]|(?:{tt_parens})"""
+    parens = f"\\((?:{path_char}+|(?:{path_char}*\\({path_char}+\\){path_char}*))\\)"
+    path = f"(?:(?:{path_char}*(?:{parens}{path_char}*)*(?:{path_end}))|(?:{path_char}+/))"
+    return f"(?::({PORT}))?(/{path}*)?(\\?{_QUERY_CHAR}*{_QUERY_END})?"
+
+
 _SCHEMES = "(?:https?|dat|dweb|ipfs|ipns|ssb|gopher|gemini)://"
 _DOMAIN = domain_pattern(_RUBY_DOMAIN_CHAR, _RUBY_PUNYCODE)
-_VALID_URL: Any = regex.compile(
-    f"(({PRECEDING})(({_SCHEMES})?({_DOMAIN})(?::({PORT}))?"
-    f"(/{_PATH}*)?(\\?{_QUERY_CHAR}*{_QUERY_END})?))",
-    regex.IGNORECASE | regex.VERSION0,
+_TAIL = _tail(r"\p{White_Space}", r"\p{Cyrillic}", r"\p{Pd}")
+_FLAGS = regex.IGNORECASE | regex.VERSION0
+_VALID_URL: Any = regex.compile(f"(({PRECEDING})(({_SCHEMES})?({_DOMAIN}){_TAIL}))", _FLAGS)
+# The tail as `re` reads it, the same in ASCII text (a test checks each character
+# class): White_Space there is U+0009..U+000D and the space, no character is Cyrillic,
+# and "-" is the only dash; `regex` takes twice as long over a URL's path.
+_ASCII_TAIL = _tail("\\t-\\r ", "", "\\-")
+_URLS = UrlFinder(
+    _VALID_URL,
+    quick_pattern(_SCHEMES, _ASCII_TAIL),
+    exact_tail=regex.compile(_TAIL, _FLAGS),
+    scheme=regex.compile(_SCHEMES, _FLAGS),
 )
 _TCO_URL: Any = regex.compile(r"^https?://t\.co/([a-z0-9]+)", regex.IGNORECASE)
 
+
+def _mention_pattern(word: str, local: str) -> str:
+    """Account::MENTION_RE, with `word` for Ruby's [[:word:]] and `local` for the part
+    before a second "@"."""
+    return f"(?<![=/]|{word})@({local}(?:@{word}+(?:[.-]+{word}+)*)?)"
+
+
 # Account::MENTION_RE; Ruby's [[:word:]] is Letter, Mark, Decimal_Number, Connector_Punct.
-_WORD = r"[\p{L}\p{M}\p{Nd}\p{Pc}]"
 _MENTION: Any = regex.compile(
-    f"(?<![=/]|{_WORD})@((?i:[a-z0-9_]+(?:[.-]+[a-z0-9_]+)*)(?:@{_WORD}+(?:[.-]+{_WORD}+)*)?)",
+    _mention_pattern(r"[\p{L}\p{M}\p{Nd}\p{Pc}]", "(?i:[a-z0-9_]+(?:[.-]+[a-z0-9_]+)*)"),
     regex.VERSION0,
+)
+# The same as `re` reads it, the same in ASCII text (a test checks each character
+# class): there, [[:word:]] and [a-z0-9_] ignoring case are both [A-Za-z0-9_].
+_ASCII_MENTION = re.compile(
+    _mention_pattern("[A-Za-z0-9_]", "[A-Za-z0-9_]+(?:[.-]+[A-Za-z0-9_]+)*")
 )
 # twitter-text's end_mention_match: a mention followed by one of these is no mention.
 _MENTION_END: Any = regex.compile(f"(?:[@＠]|[{LATIN_ACCENTS}]+|://)", regex.IGNORECASE)
-
-
-def _url_matches(text: str) -> Iterator[Any]:
-    """`_VALID_URL` matches, searched only in the space-separated words with a colon.
-
-    No part of a URL holds U+0020 (domains exclude it, paths exclude all white space,
-    queries allow only printable ASCII and U+00A0 upwards), so each match lies in one
-    word plus the character before it (see `edcal.text.x._url_matches`).
-    """
-    offset = 0
-    for word in text.split(" "):
-        end = offset + len(word)
-        if ":" in word:
-            yield from _VALID_URL.finditer(text, max(offset - 1, 0), end)
-        offset = end + 1
+# The ASCII characters a match of _MENTION_END can start with.
+_MENTION_END_ASCII = frozenset(c for c in map(chr, range(128)) if _MENTION_END.match(c + "//"))
 
 
 def _url_entities(text: str) -> list[tuple[int, int, str]]:
@@ -118,13 +132,12 @@ def _url_entities(text: str) -> list[tuple[int, int, str]]:
     if ":" not in text:
         return []
     found: list[tuple[int, int, str]] = []
-    for match in _url_matches(text):
-        url, scheme, domain = match.group(3, 4, 5)
+    for start, _, url, scheme, domain, _ in _URLS.matches(text):
         if not scheme:
             continue
-        start = match.start(3)
-        end = match.end(3)
-        tco = _TCO_URL.match(url)
+        end = start + len(url)
+        # A t.co link's domain is "t.co": any other cannot match.
+        tco = _TCO_URL.match(url) if len(domain) == 4 else None
         if tco:
             if len(tco.group(1)) > MAX_TCO_SLUG_LENGTH:
                 continue
@@ -138,16 +151,44 @@ def _url_entities(text: str) -> list[tuple[int, int, str]]:
 
 def _mention_entities(text: str) -> list[tuple[int, int, str]]:
     """Mastodon's `Extractor.extract_mentions_or_lists_with_indices`: (start, end,
-    "@user") for each `@user` or `@user@domain`."""
+    "@user") for each `@user` or `@user@domain`.
+
+    As `_MENTION.finditer(text)` would (see `mentions_by_regex`): a match starts at an
+    "@" after the previous one, and no match holds ASCII white space. So where the
+    text from the character before the "@" to the next ASCII white space is ASCII,
+    which is all `_MENTION` reads there, `_ASCII_MENTION` (`re`, faster) can read it.
+    """
     if "@" not in text:
         return []
     found: list[tuple[int, int, str]] = []
-    for match in _MENTION.finditer(text):
-        if _MENTION_END.match(text, match.end()):
+    spaced = plain_spaces(text)
+    at = text.find("@")
+    while at >= 0:
+        word_end = spaced.find(" ", at)
+        if text[max(at - 1, 0) : word_end if word_end >= 0 else len(text)].isascii():
+            match = _ASCII_MENTION.match(text, at)
+        else:
+            match = _MENTION.match(text, at)
+        if match is None:
+            at = text.find("@", at + 1)
             continue
-        screen_name: str = match.group(1)
-        found.append((match.start(), match.end(), "@" + screen_name.split("@")[0]))
+        end = match.end()
+        after = text[end : end + 1]  # _MENTION_END can only start with some characters
+        may_end = after and (after in _MENTION_END_ASCII or not after.isascii())
+        if not (may_end and _MENTION_END.match(text, end)):
+            screen_name: str = match.group(1)
+            found.append((match.start(), end, "@" + screen_name.split("@")[0]))
+        at = text.find("@", end)
     return found
+
+
+def mentions_by_regex(text: str) -> list[tuple[int, int, str]]:
+    """`_mention_entities` the slow and obvious way (kept to check it against)."""
+    return [
+        (match.start(), match.end(), "@" + match.group(1).split("@")[0])
+        for match in _MENTION.finditer(text)
+        if not _MENTION_END.match(text, match.end())
+    ]
 
 
 def countable_text(text: str) -> str:

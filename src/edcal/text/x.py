@@ -30,10 +30,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator
 
 import emoji
 
+from edcal.text.graphemes import is_simple
 from edcal.text.urls import (
     ASCII_DOMAIN,
     CYRILLIC,
@@ -43,8 +43,10 @@ from edcal.text.urls import (
     MAX_URL_LENGTH,
     PORT,
     PRECEDING,
+    UrlFinder,
     char_class,
     domain_is_valid,
+    quick_pattern,
     trie_pattern,
 )
 
@@ -68,7 +70,11 @@ if any(weight != SCALE for _, _, weight in RANGES) or DEFAULT_WEIGHT != 2 * SCAL
     raise RuntimeError("x.py's fast weighting assumes weights of 1 and 2")
 _EMOJI = DEFAULT_WEIGHT // SCALE  # weights below are in units of SCALE; a URL weighs 23
 _HEAVY = re.compile("[^" + "".join(f"\\U{a:08x}-\\U{b:08x}" for a, b, _ in RANGES) + "]")
-_INVALID = re.compile("[" + "".join(sorted(INVALID_CHARACTERS)) + "]")
+# Code points of weight 1 that are `graphemes.SIMPLE_RANGES`, hence no part of an emoji
+# sequence (a test checks both): a text of these weighs its length but for its URLs.
+_NOT_PLAIN = re.compile(
+    "[^\x00-\u02ff\u0370-\u0482\u048a-\u052f\u2000-\u200b\u2010-\u201f\u2032-\u2037]"
+)
 
 # --- URL extraction (extractUrl.js and the regexps it is built from) ---
 _PATH_CHAR = f"[a-z{CYRILLIC}0-9!\\*';:=\\+,\\.\\$\\/%#\\[\\]\\-\\u2013_~@\\|&{LATIN_ACCENTS}]"
@@ -77,17 +83,15 @@ _PATH_END = f"[\\+\\-a-z{CYRILLIC}0-9=_#\\/{LATIN_ACCENTS}]|(?:{_PARENS})"
 _PATH = f"(?:(?:{_PATH_CHAR}*(?:{_PARENS}{_PATH_CHAR}*)*{_PATH_END})|(?:@{_PATH_CHAR}+/))"
 _QUERY_CHAR = r"[a-z0-9!?\*'@\(\);:&=\+\$\/%#\[\]\-_\.,~|]"
 _QUERY_END = r"[a-z0-9\-_&=#\/]"
-_EXTRACT_URL = re.compile(
-    f"(({PRECEDING})((https?:\\/\\/)?({DOMAIN})(?::({PORT}))?"
-    f"(\\/{_PATH}*)?(\\?{_QUERY_CHAR}*{_QUERY_END})?))",
-    re.IGNORECASE,
-)
+# Port, path and query (groups 1, 2, 3 here; 6, 7, 8 in the whole regex).
+_TAIL = f"(?::({PORT}))?(\\/{_PATH}*)?(\\?{_QUERY_CHAR}*{_QUERY_END})?"
+_EXTRACT_URL = re.compile(f"(({PRECEDING})((https?:\\/\\/)?({DOMAIN}){_TAIL}))", re.IGNORECASE)
+_URLS = UrlFinder(_EXTRACT_URL, quick_pattern("https?://", _TAIL))
 _TCO_URL = re.compile(
     f"^https?:\\/\\/t\\.co\\/([a-z0-9]+)(?:\\?{_QUERY_CHAR}*{_QUERY_END})?", re.IGNORECASE
 )
 _INVALID_BEFORE_SCHEMELESS = re.compile(r"[-_./]$")
 _DEFAULT_SCHEME = "https://"
-_DOT_LETTER = re.compile(r"\.[^\W\d_]")
 
 
 def url_spans(text: str) -> list[tuple[int, int]]:
@@ -97,18 +101,16 @@ def url_spans(text: str) -> list[tuple[int, int]]:
     what parseTweet skips; for a scheme-less URL whose ASCII domain is only part of
     the matched domain this differs from the match end, and we keep that quirk.
     """
-    # extractUrlsWithIndices' own shortcut is "no dot, no URL"; ours is stricter and as
-    # sound: a domain ends in a dot and a TLD, and every TLD begins with a letter.
-    if "." not in text or not _DOT_LETTER.search(text):
-        return []
+    if "." not in text:
+        return []  # extractUrlsWithIndices' own shortcut: no dot, no domain
     spans: list[tuple[int, int]] = []
-    for match in _url_matches(text):
-        before, url, scheme, domain, path = match.group(2, 3, 4, 5, 7)
-        start = match.start(3)
-        if not _is_valid_url(url, scheme or _DEFAULT_SCHEME, domain):
+    for start, before, url, scheme, domain, path in _URLS.matches(text):
+        too_long = len(scheme or _DEFAULT_SCHEME) + len(url) > MAX_URL_LENGTH
+        if too_long or not domain_is_valid(domain):
             continue
         if scheme:
-            tco = _TCO_URL.match(url)
+            # A t.co link's domain is "t.co": any other cannot match.
+            tco = _TCO_URL.match(url) if len(domain) == 4 else None
             if tco:
                 if len(tco.group(1)) > MAX_TCO_SLUG_LENGTH:
                     continue
@@ -129,29 +131,6 @@ def url_spans(text: str) -> list[tuple[int, int]]:
             last_url = url.replace(domain, last_url, 1)
         spans.append((last_start, last_start + len(last_url)))
     return spans
-
-
-def _url_matches(text: str) -> Iterator[re.Match[str]]:
-    """`_EXTRACT_URL.finditer(text)`, searched only in the words that hold a dot.
-
-    No part of a URL holds a space (twitter-text's scheme, domain, port, path and query
-    characters exclude U+0020 and all other spaces), so every match lies within one word
-    (split at U+0020) plus the character before it, and never reaches past its word. Searching each
-    dotted word from the space before it (`pos`, where `^` does not match) to its end
-    (`endpos`, which the TLD lookahead takes as the end of text, just as it accepts
-    the space there) finds exactly the matches of one search over the whole text,
-    without trying the regex at every word of a long post.
-    """
-    offset = 0
-    for word in text.split(" "):
-        end = offset + len(word)
-        if "." in word:
-            yield from _EXTRACT_URL.finditer(text, max(offset - 1, 0), end)
-        offset = end + 1
-
-
-def _is_valid_url(url: str, scheme: str, domain: str) -> bool:
-    return domain_is_valid(domain) and len(scheme) + len(url) <= MAX_URL_LENGTH
 
 
 # --- emoji sequences ---
@@ -178,8 +157,8 @@ def emoji_spans(text: str) -> list[tuple[int, int]]:
     can start a sequence: trying just those finds the same sequences as searching
     every position, far faster.
     """
-    if text.isascii():
-        return []
+    if is_simple(text):
+        return []  # no second code point of a sequence (a test checks) in such a text
     spans: list[tuple[int, int]] = []
     end = 0
     for second in _SEQUENCE_SECOND.finditer(text):
@@ -196,11 +175,8 @@ def emoji_spans(text: str) -> list[tuple[int, int]]:
 # --- counting ---
 
 
-_LIGHT_END = chr(RANGES[0][1])  # every code point up to here weighs 1
-
-
 def _plain_weight(span: str) -> int:
-    if span.isascii() or max(span, default="") <= _LIGHT_END:
+    if span.isascii():
         return len(span)
     return len(span) + len(_HEAVY.findall(span))
 
@@ -214,9 +190,16 @@ def normalize(text: str) -> str:
 
 def _weighted_length_nfc(text: str) -> int:
     urls = url_spans(text)
+    if text.isascii() or not _NOT_PLAIN.search(text):
+        # No emoji, and every code point weighs 1: as below, with lengths for weights.
+        total = 0
+        position = 0
+        for start, end in sorted(urls):
+            if start >= position:
+                total += start - position + TRANSFORMED_URL_LENGTH
+                position = end
+        return total + len(text) - position
     emojis = emoji_spans(text)
-    if not urls and not emojis:
-        return _plain_weight(text)
     # parseTweet walks the text; an entity counts only if the walk reaches its start
     # (a URL wins over an emoji starting at the same index), then the walk skips it.
     entities = sorted(
@@ -240,7 +223,7 @@ def weighted_length(text: str) -> int:
 
 def has_invalid_characters(text: str) -> bool:
     """True when `text` holds a character X refuses (U+FFFE, U+FEFF, U+FFFF)."""
-    return _INVALID.search(text) is not None
+    return not text.isascii() and any(map(text.__contains__, INVALID_CHARACTERS))
 
 
 def is_valid(text: str) -> bool:

@@ -1,0 +1,168 @@
+"""The calendar site's speed against baselines measured in the same run, as ratios.
+
+- build: `mkdocs build` of the example site with the edcal plugin vs the same site without
+  it (social posts excluded by `exclude_docs` instead; target: the plugin adds under 10%);
+- render: the calendar pages for N generated entries vs one autoescaped Jinja2 list of the
+  same entries, the least an HTML calendar can cost (target: under 2 s at 10,000).
+
+    python scripts/bench_site.py [ENTRIES ...]     # default 10000
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import jinja2
+import yaml
+from mkdocs.commands.build import build
+from mkdocs.config import load_config
+
+from bench import generate  # scripts/bench.py: the same generated repository as `make bench`
+from edcal.load import load_content
+from edcal.outputs.feeds import write_feeds
+from edcal.plan import Plan, build_plan
+from edcal.site.blog import is_due
+from edcal.site.pages import Calendar, Links
+from edcal.times import current_time
+
+REPO = Path(__file__).resolve().parents[1]
+DEMO_NOW = "2026-12-07T10:00:00+01:00"
+PARIS = ZoneInfo("Europe/Paris")
+BASELINE = jinja2.Environment(autoescape=True).from_string(
+    '<ul>{% for e in entries %}<li id="{{ e.id }}"><time>{{ e.start }}</time> {{ e.title }}'
+    "</li>{% endfor %}</ul>"
+)
+
+
+def best_of(
+    runs: int, ours: Callable[[], object], base: Callable[[], object]
+) -> tuple[float, float]:
+    """The fastest of `runs` timings of each, in seconds, taken in turns.
+
+    Taking turns and keeping the fastest run of each keeps a busy machine (other builds,
+    other tests) from favouring whichever side happened to run in a calm moment.
+    """
+    timings: tuple[list[float], list[float]] = ([], [])
+    for _ in range(runs):
+        for action, found in ((ours, timings[0]), (base, timings[1])):
+            began = time.perf_counter()
+            action()
+            found.append(time.perf_counter() - began)
+    return min(timings[0]), min(timings[1])
+
+
+def site_configs(folder: Path) -> tuple[Path, Path]:
+    """mkdocs.yml with and without the edcal plugin, pointing at the example's content.
+
+    The site without edcal leaves out, by `exclude_docs`, what the plugin would hide (the
+    social posts and the articles not due yet), so both builds publish the same blog and
+    the difference is the plugin's own work: loading, planning, calendar pages, feeds.
+    """
+    data = yaml.load((REPO / "mkdocs.yml").read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+    data["docs_dir"] = str(REPO / "content")
+    data["watch"] = []
+    plugins = [p for p in data["plugins"] if p != "edcal"]
+    data["plugins"] = [*plugins, {"edcal": {"repo": str(REPO)}}]
+    with_edcal = folder / "with.yml"
+    with_edcal.write_text(yaml.safe_dump(data), encoding="utf-8")
+    content = load_content(REPO)
+    now = current_time(None, content.config.timezone)
+    hidden = ["social/"] + [
+        post.source.path.removeprefix("content/") for post in content.posts if not is_due(post, now)
+    ]
+    data["plugins"] = plugins
+    data["exclude_docs"] = "".join(f"{path}\n" for path in hidden)
+    data["nav"] = [item for item in data["nav"] if "Calendar" not in item]
+    without = folder / "without.yml"
+    without.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return with_edcal, without
+
+
+def build_site(config_file: Path, site_dir: Path) -> None:
+    """One in-process `mkdocs build`, as its command runs it, without interpreter start-up."""
+    config = load_config(str(config_file), site_dir=str(site_dir))
+    config.plugins.on_startup(command="build", dirty=False)
+    try:
+        build(config)
+    finally:
+        config.plugins.on_shutdown()
+
+
+def site_bench(runs: int = 9) -> tuple[float, float]:
+    """Seconds to build the example with and without edcal, the best of `runs` each."""
+    with tempfile.TemporaryDirectory() as folder:
+        with_edcal, without = site_configs(Path(folder))
+        site = Path(folder) / "site"
+        build_site(without, site)  # warm imports and caches for both
+        build_site(with_edcal, site)
+        return best_of(
+            runs, lambda: build_site(with_edcal, site), lambda: build_site(without, site)
+        )
+
+
+def feeds_bench(runs: int = 9) -> float:
+    """Seconds `write_feeds` takes for the example (its share of the plugin's cost)."""
+    content = load_content(REPO)
+    now = current_time(None, content.config.timezone)
+    plan = build_plan(REPO, content, now)
+    with tempfile.TemporaryDirectory() as folder:
+        ours, _ = best_of(runs, lambda: write_feeds(Path(folder), content.config, plan), lambda: 0)
+    return ours
+
+
+def render_all(calendar: Calendar) -> int:
+    """Render every calendar page; the number of characters produced."""
+    links = Links()
+    return sum(len(calendar.render(page, links)) for page in calendar.pages)
+
+
+def render_bench(size: int) -> tuple[int, float, float]:
+    """(entries, seconds for the calendar pages, seconds for the baseline list)."""
+    with tempfile.TemporaryDirectory() as folder:
+        repo = Path(folder)
+        generate(repo, size)
+        content = load_content(repo)
+        now = datetime(2026, 6, 1, tzinfo=PARIS)
+        plan: Plan = build_plan(repo, content, now)
+
+        def calendar() -> None:
+            render_all(Calendar(content, plan, now))
+
+        def baseline() -> None:
+            BASELINE.render(entries=plan.entries)
+
+        ours, base = best_of(3, calendar, baseline)
+    return len(plan.entries), ours, base
+
+
+def main(sizes: list[int]) -> None:
+    """Print the build line and one render line per size."""
+    logging.getLogger("mkdocs").setLevel(logging.ERROR)
+    os.environ["EDCAL_NOW"] = DEMO_NOW
+    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+    ours, base = site_bench()
+    feeds = feeds_bench()
+    print(
+        f"site build (example): with edcal {ours:.3f}s, without {base:.3f}s,"
+        f" ratio {ours / base:.2f} (target: under 1.10)"
+    )
+    print(
+        f"  of which the .ics/JSON feeds (write_feeds): {feeds:.3f}s;"
+        f" ratio without them {(ours - feeds) / base:.2f}"
+    )
+    print(f"{'entries':>8} {'plain list':>11} {'calendar':>9} {'ratio':>6}  target: under 2 s")
+    for size in sizes:
+        entries, ours, base = render_bench(size)
+        print(f"{entries:>8} {base:>10.3f}s {ours:>8.3f}s {ours / base:>6.1f}")
+
+
+if __name__ == "__main__":
+    main([int(arg) for arg in sys.argv[1:]] or [10000])

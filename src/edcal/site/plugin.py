@@ -1,0 +1,224 @@
+"""MkDocs events -> the edcal site: only due articles in the blog, the calendar pages, the feeds.
+
+Order matters: `on_files` runs first (priority 100) so the blog plugin, whose `on_files`
+runs late (-50) and reads every post's file right there, never sees an article that is
+not due and reads dates as edcal does; `on_nav` runs after it, once the blog plugin has
+given the posts their URLs; `on_post_build` writes the .ics and JSON feeds.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from collections.abc import Mapping
+from datetime import datetime
+from pathlib import Path
+
+from mkdocs.config import base
+from mkdocs.config import config_options as c
+from mkdocs.config.config_options import ExtraScriptValue
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
+from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.structure.nav import Navigation
+from mkdocs.structure.pages import Page
+
+from edcal.load import CONTENT_DIR, POSTS_DIR, SOCIAL_DIR, load_content
+from edcal.model import Content, Post
+from edcal.plan import Plan, build_plan
+from edcal.render import load_templates
+from edcal.site.blog import aligned_front_matter, is_due
+from edcal.site.pages import Calendar, CalendarPage, Links, edit_prefix
+from edcal.times import current_time
+
+log = get_plugin_logger(__name__)
+
+ASSETS = Path(__file__).parent / "assets"
+ASSET_URIS = ("assets/edcal/calendar.css", "assets/edcal/calendar.js")
+POSTS_URI = POSTS_DIR.removeprefix(CONTENT_DIR + "/") + "/"  # "blog/posts/" under docs_dir
+SOCIAL_URI = SOCIAL_DIR.removeprefix(CONTENT_DIR + "/") + "/"
+
+
+# mkdocs' Config and BasePlugin declare an untyped __init_subclass__, which strict mypy
+# reports at every subclass.
+class EdcalConfig(base.Config):  # type: ignore[no-untyped-call]
+    """The plugin's options in mkdocs.yml."""
+
+    repo = c.Type(str, default=".")  # the calendar repository, relative to mkdocs.yml's folder
+
+
+class EdcalPlugin(BasePlugin[EdcalConfig]):  # type: ignore[no-untyped-call]
+    """Shows articles only once due (as of edcal's `now`) and adds the calendar pages."""
+
+    def __init__(self) -> None:
+        self.repo = Path(".")
+        self.content: Content | None = None
+        self.plan: Plan | None = None
+        self.calendar: Calendar | None = None
+        self.pages: dict[str, CalendarPage] = {}
+        self.due: dict[str, Post] = {}  # docs-relative path -> article shown on the site
+        self.links = Links()
+        self.serving = False
+        self._copies: tempfile.TemporaryDirectory[str] | None = None
+
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        """Note whether this is `mkdocs serve`, which points site_url at the dev server."""
+        self.serving = command == "serve"
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        """Find the repository and add the calendar's stylesheet and script to every page."""
+        folder = Path(config.config_file_path or ".").resolve().parent
+        self.repo = (folder / self.config.repo).resolve()
+        docs = Path(config.docs_dir).resolve()
+        if docs != self.repo / CONTENT_DIR:
+            raise PluginError(
+                f"edcal: docs_dir is {docs}, but the calendar's content lives in"
+                f" {self.repo / CONTENT_DIR}; set `docs_dir: {CONTENT_DIR}` or the plugin's"
+                " `repo` option"
+            )
+        css, js = ASSET_URIS
+        if css not in config.extra_css:
+            config.extra_css.append(css)
+        if not any(str(script) == js for script in config.extra_javascript):
+            config.extra_javascript.append(ExtraScriptValue(js))
+        return config
+
+    @event_priority(100)  # before the blog plugin (-50) reads the posts
+    def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files:
+        """Hide what is not due, align article dates, and add the calendar's pages."""
+        content = load_content(self.repo)
+        for problem in content.problems:
+            if problem.severity == "error":
+                log.warning(f"{problem} (run `edcal check` for details)")
+        tz = content.config.timezone
+        if (
+            content.config.site_url
+            and not self.serving
+            and config.site_url != content.config.site_url
+        ):
+            log.warning(
+                f"site_url in mkdocs.yml ({config.site_url}) differs from the calendar's"
+                f" ({content.config.site_url}); announcements and feeds would point elsewhere"
+            )
+        now = current_time(None, tz)
+        self.content = content
+        self.plan = build_plan(self.repo, content, now)
+        self._show_due_articles(files, content, now)
+        self.calendar = Calendar(
+            content,
+            self.plan,
+            now,
+            load_templates(self.repo),
+            directory_urls=config.use_directory_urls,
+        )
+        self.pages = {}
+        for page in self.calendar.pages:
+            if files.get_file_from_path(page.src_uri) is not None:
+                raise PluginError(
+                    f"edcal: {CONTENT_DIR}/{page.src_uri} is in the way of a generated"
+                    " calendar page; move or rename it"
+                )
+            inclusion = (
+                InclusionLevel.UNDEFINED if page.kind == "landing" else InclusionLevel.NOT_IN_NAV
+            )
+            stub = File.generated(config, page.src_uri, content=_stub(page), inclusion=inclusion)
+            files.append(stub)
+            self.pages[page.src_uri] = page
+        for uri in ASSET_URIS:
+            files.append(File.generated(config, uri, abs_src_path=str(ASSETS / Path(uri).name)))
+        return files
+
+    def _show_due_articles(self, files: Files, content: Content, now: datetime) -> None:
+        posts = {post.source.path.removeprefix(CONTENT_DIR + "/"): post for post in content.posts}
+        self.due = {}
+        for file in files:
+            uri = file.src_uri
+            if uri.startswith(SOCIAL_URI):
+                # Social posts are sent to the platforms, not published as pages.
+                file.inclusion = InclusionLevel.EXCLUDED
+            elif uri.startswith(POSTS_URI) and file.is_documentation_page():
+                post = posts.get(uri)
+                if post is None or not is_due(post, now):
+                    # EXCLUDED, not removed: a link to it from a live page stays an
+                    # info message instead of failing `--strict`.
+                    file.inclusion = InclusionLevel.EXCLUDED
+                    continue
+                self.due[uri] = post
+                self._align_date(file, post, content)
+
+    def _align_date(self, file: File, post: Post, content: Content) -> None:
+        source = file.abs_src_path
+        if source is None:
+            return
+        text = Path(source).read_text(encoding="utf-8-sig")
+        aligned = aligned_front_matter(text, post, content.config.timezone)
+        if aligned is None:
+            return
+        if self._copies is None:
+            self._copies = tempfile.TemporaryDirectory(prefix="edcal-posts-")
+        copy = Path(self._copies.name) / file.src_uri
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        copy.write_text(aligned, encoding="utf-8")
+        # The blog plugin reads each post from `abs_src_path`; `src_uri` (and so the edit
+        # link) stays the original file's.
+        file.abs_src_path = str(copy)
+
+    def on_nav(self, nav: Navigation, /, *, config: MkDocsConfig, files: Files) -> Navigation:
+        """Collect the live articles' URLs (the blog plugin has set them by now)."""
+        articles = {}
+        for uri, post in self.due.items():
+            file = files.get_file_from_path(uri)
+            if file is not None:
+                articles[post.id] = file.url
+        self.links = Links(
+            site_url=config.site_url or "",
+            edit_docs=edit_prefix(config.repo_url, config.edit_uri),
+            docs_dir=CONTENT_DIR,
+            articles=articles,
+        )
+        return nav
+
+    def on_page_markdown(
+        self, markdown: str, /, *, page: Page, config: MkDocsConfig, files: Files
+    ) -> str:
+        """Give the feed plugin an article's creation date when `date` is a mapping."""
+        if page.file.src_uri in self.due:
+            # mkdocs-rss-plugin reads `date` from page.meta and, finding `{created, updated}`,
+            # would fall back to the build time; the blog plugin reads `page.config` instead.
+            value = page.meta.get("date")
+            if isinstance(value, Mapping) and "created" in value:
+                page.meta["date"] = value["created"]
+        return markdown
+
+    def on_page_content(
+        self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files
+    ) -> str | None:
+        """Replace a calendar page's stub with the rendered calendar."""
+        found = self.pages.get(page.file.src_uri)
+        if found is None or self.calendar is None:
+            return html
+        return self.calendar.render(found, self.links)
+
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        """Write the calendar feeds next to the site."""
+        if self.content is None or self.plan is None:
+            return
+        from edcal.outputs.feeds import write_feeds  # icalendar is imported only when needed
+
+        write_feeds(Path(config.site_dir), self.content.config, self.plan)
+
+    def on_shutdown(self) -> None:
+        """Remove the aligned copies of the articles."""
+        if self._copies is not None:
+            self._copies.cleanup()
+            self._copies = None
+
+
+def _stub(page: CalendarPage) -> str:
+    """The Markdown of a generated page: only front-matter; `on_page_content` fills it."""
+    return (
+        f"---\ntitle: {json.dumps(page.title)}\n"
+        "hide: [navigation, toc]\nsearch:\n  exclude: true\n---\n\n"
+        f"# {page.title}\n"
+    )
