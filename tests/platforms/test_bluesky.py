@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import socket
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -200,11 +202,25 @@ def test_a_429_is_transient_with_the_wait_the_pds_gives(server: Any) -> None:
     assert raised.value.retry_after == 40
 
 
-@pytest.mark.parametrize("kind", ["500", "timeout"])
-def test_server_errors_and_timeouts_are_transient(server: Any, kind: str) -> None:
+@pytest.mark.parametrize(("kind", "uncertain"), [("500", False), ("timeout", True)])
+def test_server_errors_and_timeouts_are_transient(server: Any, kind: str, uncertain: bool) -> None:
     server.fail("bluesky", kind, path="createRecord", times=2, hold=3)
-    with pytest.raises(TransientError):
+    with pytest.raises(TransientError) as raised:
         adapter(server, timeout=0.5).post(outgoing())
+    # A timed-out create may still be done: the next attempt looks the key up first.
+    assert raised.value.uncertain is uncertain
+
+
+def test_a_pds_that_cannot_be_reached_was_surely_not_posted_to(server: Any) -> None:
+    with socket.socket() as probe:  # a port on this machine that nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    unreachable = replace(
+        channel(server), settings={"handle": "a.test", "service": f"http://127.0.0.1:{port}"}
+    )
+    with pytest.raises(TransientError) as raised:
+        BlueskyAdapter(unreachable, PASSWORD, timeout=2).post(outgoing())
+    assert raised.value.uncertain is False
 
 
 def test_a_refused_record_is_permanent(server: Any) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -114,11 +116,37 @@ def test_a_429_is_transient_with_the_wait_until_the_reset(server: Any) -> None:
     assert raised.value.retry_after is not None and 27 <= raised.value.retry_after <= 31
 
 
-@pytest.mark.parametrize("kind", ["500", "timeout"])
-def test_server_errors_and_timeouts_are_transient(server: Any, kind: str) -> None:
+@pytest.mark.parametrize(("kind", "uncertain"), [("500", False), ("timeout", True)])
+def test_server_errors_and_timeouts_are_transient(server: Any, kind: str, uncertain: bool) -> None:
     server.fail("mastodon", kind, path="/api/v1/statuses", hold=3)
-    with pytest.raises(TransientError):
+    with pytest.raises(TransientError) as raised:
         adapter(server, timeout=0.5).post(outgoing())
+    # A timed-out request may have been done: publish looks it up before trying again.
+    assert raised.value.uncertain is uncertain
+
+
+def test_an_instance_that_cannot_be_reached_was_surely_not_posted_to(server: Any) -> None:
+    with socket.socket() as probe:  # a port on this machine that nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = channel(server)
+    unreachable = replace(config, settings={"instance": f"http://127.0.0.1:{port}"})
+    with pytest.raises(TransientError) as raised:
+        MastodonAdapter(unreachable, TOKEN, timeout=2).post(outgoing())
+    assert raised.value.uncertain is False
+
+
+def test_a_retry_after_a_lost_answer_reposts_the_same_key_even_for_a_late_item(
+    server: Any,
+) -> None:
+    # Posted two hours after its time: the keys are as old as this run's own first try.
+    late = adapter(server, now=NOW + timedelta(hours=2), timeout=0.5)
+    server.fail("mastodon", "timeout", path="/api/v1/statuses", hold=3)
+    with pytest.raises(TransientError) as raised:
+        late.post(outgoing("Late"))
+    assert raised.value.uncertain
+    assert late.find_by_key(outgoing("Late")) is not None
+    assert [p["text"] for p in server.posts("mastodon")] == ["Late"]
 
 
 def test_a_refused_post_is_permanent(server: Any) -> None:
@@ -153,8 +181,9 @@ def test_making_the_adapter_sends_nothing(server: Any) -> None:
 def test_an_answer_lost_after_the_post_then_a_retry_makes_one_status(server: Any) -> None:
     server.fail("mastodon", "drop-after-accept", path="/api/v1/statuses")
     poster = adapter(server)
-    with pytest.raises(TransientError):
+    with pytest.raises(TransientError) as raised:
         poster.post(outgoing("Once"))
+    assert raised.value.uncertain
     poster.post(outgoing("Once"))
     assert [p["text"] for p in server.posts("mastodon")] == ["Once"]
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from edcal.model import Config
 from edcal.outputs.calendar_json import calendar_json
-from edcal.outputs.ics import calendar_ics
+from edcal.outputs.ics import calendar_feeds
 from edcal.plan import Plan
 
 
@@ -25,8 +25,8 @@ def write_feeds(site_dir: Path, config: Config, plan: Plan) -> list[Path]:
     Channel names are restricted by the config to `[a-z0-9_-]`, so they are safe file names.
     """
     site_dir.mkdir(parents=True, exist_ok=True)
-    contents = [calendar_ics(config, plan)]
-    contents += [calendar_ics(config, plan, channel=name) for name in config.channels]
+    feeds = calendar_feeds(config, plan)
+    contents = [feeds[None], *(feeds[name] for name in config.channels)]
     contents.append(calendar_json(config, plan).encode("utf-8"))
     written = []
     for name, data in zip(feed_names(config), contents, strict=True):

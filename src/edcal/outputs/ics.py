@@ -37,9 +37,53 @@ def calendar_ics(
     sides of a DST change. Tasks come from the config as one recurring event each, not from
     the plan's expanded occurrences. The same plan gives the same bytes.
     """
+    return calendar_feeds(config, plan, host, channels=(channel,))[channel]
+
+
+def calendar_feeds(
+    config: Config,
+    plan: Plan,
+    host: str | None = None,
+    channels: Iterable[str | None] | None = None,
+) -> dict[str | None, bytes]:
+    """The whole plan (key None) and one calendar per channel, each event serialised once.
+
+    A site writes five or more feeds of the same events; icalendar's serialisation is
+    the slow part, so each event and the VTIMEZONE are turned into text once and the
+    feeds are put together from those pieces.
+    """
     host = host or site_host(config)
     tz = config.timezone
     stamp = _stamp(plan)
+    wanted = list(channels) if channels is not None else [None, *config.channels]
+    entries = [
+        (entry, _entry_event(config, entry, host, stamp))
+        for entry in plan.entries
+        if entry.kind != "task"
+    ]
+    tasks = [e for e in (_task_event(t, tz, host, stamp) for t in config.tasks) if e is not None]
+    everything = Calendar()
+    for _, event in entries:
+        everything.add_component(event)
+    for event in tasks:
+        everything.add_component(event)
+    _add_timezone(everything, tz)
+    zones = b"".join(zone.to_ical() for zone in everything.timezones)
+    entry_text = [(entry, event.to_ical()) for entry, event in entries]
+    task_text = b"".join(event.to_ical() for event in tasks)
+    feeds: dict[str | None, bytes] = {}
+    for channel in wanted:
+        chosen = b"".join(
+            text for entry, text in entry_text if channel is None or channel in entry.channels
+        )
+        if channel is None:
+            chosen += task_text
+        head = _header(config, host, channel).to_ical().removesuffix(b"END:VCALENDAR\r\n")
+        feeds[channel] = head + (zones if chosen else b"") + chosen + b"END:VCALENDAR\r\n"
+    return feeds
+
+
+def _header(config: Config, host: str, channel: str | None) -> Calendar:
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -49,18 +93,8 @@ def calendar_ics(
         label = config.channels[channel].label if channel in config.channels else channel
         name = f"{name}: {label}"
     calendar.add("x-wr-calname", name)
-    calendar.add("x-wr-timezone", tz.key)
-    for entry in plan.entries:
-        if entry.kind != "task" and (channel is None or channel in entry.channels):
-            calendar.add_component(_entry_event(config, entry, host, stamp))
-    if channel is None:
-        for task in config.tasks:
-            event = _task_event(task, tz, host, stamp)
-            if event is not None:
-                calendar.add_component(event)
-    _add_timezone(calendar, tz)
-    data: bytes = calendar.to_ical()  # untyped in icalendar 7
-    return data
+    calendar.add("x-wr-timezone", config.timezone.key)
+    return calendar
 
 
 def _stamp(plan: Plan) -> datetime:

@@ -248,19 +248,23 @@ class BlueskyAdapter:
         except e.UnauthorizedError as error:
             raise self._refused(error) from None
         except e.NetworkError as error:  # transport failures, timeouts, 409/413/502
-            raise TransientError(f"{name}: {self._clean(error)}") from None
+            message = f"{name}: {self._clean(error)}"
+            raise TransientError(message, uncertain=_may_have_arrived(error)) from None
         except e.BadRequestError as error:
             if login:
                 raise self._refused(error) from None
             raise PermanentError(f"{name}: {self.service} refused: {self._clean(error)}") from None
         except e.RequestException as error:
             status = error.response.status_code if error.response is not None else 500
-            kind = TransientError if status >= 500 else PermanentError
-            raise kind(f"{name}: {self.service} failed: {self._clean(error)}") from None
+            message = f"{name}: {self.service} failed: {self._clean(error)}"
+            if status < 500:
+                raise PermanentError(message) from None
+            raise TransientError(message, uncertain=status == 504) from None
         except e.LoginRequiredError as error:
             raise self._refused(error) from None
         except httpx.HTTPError as error:  # a dropped connection is not an atproto NetworkError
-            raise TransientError(f"{name}: {self._clean(error)}") from None
+            message = f"{name}: {self._clean(error)}"
+            raise TransientError(message, uncertain=_may_have_arrived(error)) from None
         except AtProtocolError as error:
             raise DeliveryError(f"{name}: {self._clean(error)}") from None
 
@@ -274,6 +278,21 @@ class BlueskyAdapter:
 
     def _clean(self, error: Exception) -> str:
         return scrub(str(error) or type(error).__name__, self._secrets)
+
+
+def _may_have_arrived(error: BaseException) -> bool:
+    """Whether a request that failed may have reached the PDS (and so may have been done).
+
+    A connection never opened, or a request left waiting for one, sent nothing; a read
+    timeout, a dropped answer or a gateway's 502 may come after the PDS took it.
+    """
+    import httpx
+
+    response = getattr(error, "response", None)
+    if response is not None:
+        return bool(response.status_code == 502)
+    cause = error if isinstance(error, httpx.HTTPError) else error.__cause__
+    return not isinstance(cause, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
 
 
 def _xrpc_error(error: Exception) -> str:

@@ -6,10 +6,12 @@ answers a repeated post with the status it already made, so a retry, or a whole 
 after a crash, never makes a second status within that hour.
 
 Mastodon cannot be asked afterwards which status carries a key, so `find_by_key`
-(reconciling a claim a crashed run left) posts again with the same keys while that is
-provably safe, and otherwise says it cannot tell (a person looks). The claim, and so any
-status it led to, came no earlier than the item's scheduled time: when that time is less
-than `SAFE_WINDOW` (55 minutes, under Mastodon's hour) ago, every key is still remembered.
+(reconciling a claim a crashed run left, or an attempt whose answer was lost) posts again
+with the same keys while that is provably safe, and otherwise says it cannot tell (a
+person looks). An earlier run's attempt came no earlier than the item's scheduled time,
+and a retry within this run no earlier than the adapter's own first attempt: when that
+moment is less than `SAFE_WINDOW` (55 minutes, under Mastodon's hour) ago, every key is
+still remembered.
 
 Settings: `instance` (the instance URL). Credentials: `access_token` (an application token
 with the `write:statuses` and `write:media` scopes).
@@ -67,21 +69,33 @@ class MastodonAdapter:
         self.clock = clock
         self.poll = poll
         self._api: Mastodon | None = None
+        self._tried: dict[str, datetime] = {}  # ledger key -> this adapter's first attempt
 
     def api(self) -> Mastodon:
-        """The client, made on first use: Mastodon.py asks the instance its version then."""
+        """The client, made on first use, after asking the instance its version."""
         if self._api is None:
-            from mastodon import Mastodon
+            from mastodon import Mastodon, MastodonError, MastodonVersionError
 
             with self.errors():
-                self._api = Mastodon(
+                api = Mastodon(
                     access_token=self.token or None,
                     api_base_url=self.instance,
                     ratelimit_method="throw",
-                    version_check_mode="created",
+                    version_check_mode="none",
                     request_timeout=self.timeout,
                     user_agent="edcal",
                 )
+                # Asked by the constructor ("created" mode), a version probe that fails
+                # retries itself without end (Mastodon.py 2.3: RecursionError, one request
+                # per level); asked here it fails once, with the network error as cause.
+                try:
+                    api.retrieve_mastodon_version(fail_hard=True)
+                except MastodonVersionError as error:
+                    if isinstance(error.__cause__, MastodonError):
+                        raise self._translate(error.__cause__) from None
+                    raise
+                api.version_check_mode = "created"
+                self._api = api
         return self._api
 
     def post(self, outgoing: Outgoing) -> Delivery:
@@ -91,6 +105,7 @@ class MastodonAdapter:
             raise PermanentError(f"{self.channel.name}: nothing to post (no text)")
         first: Any = None
         previous: Any = None
+        self._tried.setdefault(outgoing.key, self.clock())
         with self.errors():
             api = self.api()
             media = [self._upload(api, path, alt) for path, alt in outgoing.media]
@@ -106,8 +121,12 @@ class MastodonAdapter:
         return Delivery(str(first["id"]), str(first.get("url") or first.get("uri") or ""))
 
     def find_by_key(self, outgoing: Outgoing) -> Delivery | None:
-        """Post again under the same keys while Mastodon surely remembers them, else CannotTell."""
-        age = self.clock() - outgoing.scheduled
+        """Post again under the same keys while Mastodon surely remembers them, else CannotTell.
+
+        The earliest the keys can have been used is this adapter's own first attempt (a
+        retry within a run) or, for an earlier run's claim, the item's scheduled time.
+        """
+        age = self.clock() - self._tried.setdefault(outgoing.key, outgoing.scheduled)
         if age >= SAFE_WINDOW:
             raise CannotTell(
                 f"{self.channel.name}: Mastodon forgets an Idempotency-Key after an hour and this"
@@ -141,36 +160,40 @@ class MastodonAdapter:
     @contextmanager
     def errors(self) -> Iterator[None]:
         """Mastodon.py's exceptions as DeliveryErrors, with the token scrubbed out."""
+        from mastodon import MastodonError
+
+        try:
+            yield
+        except MastodonError as error:
+            raise self._translate(error) from None
+
+    def _translate(self, error: Exception) -> DeliveryError:
         from mastodon import errors as m
 
         name = self.channel.name
-        try:
-            yield
-        except m.MastodonRatelimitError:
+        if isinstance(error, m.MastodonRatelimitError):
             reset = getattr(self._api, "ratelimit_reset", None)
             wait = max(0.0, float(reset) - time.time()) if reset else None
-            raise TransientError(f"{name}: rate limited by {self.instance}", wait) from None
-        except m.MastodonNetworkError as error:
-            raise TransientError(f"{name}: {self._clean(error)}") from None
-        except m.MastodonIOError as error:
-            raise PermanentError(f"{name}: {self._clean(error)}") from None
-        except m.MastodonServerError as error:
-            raise TransientError(f"{name}: {self.instance} failed: {self._clean(error)}") from None
-        except m.MastodonUnauthorizedError as error:
-            raise self._refused(error) from None
-        except m.MastodonAPIError as error:
+            return TransientError(f"{name}: rate limited by {self.instance}", wait)
+        if isinstance(error, m.MastodonNetworkError):
+            message = f"{name}: {self._clean(error)}"
+            return TransientError(message, uncertain=_may_have_arrived(error))
+        if isinstance(error, m.MastodonIOError):  # a media file that cannot be read
+            return PermanentError(f"{name}: {self._clean(error)}")
+        if isinstance(error, m.MastodonServerError):
+            message = f"{name}: {self.instance} failed: {self._clean(error)}"
+            # A gateway's 502/504 may come after the instance took the request.
+            return TransientError(message, uncertain=_status(error) in (502, 504))
+        if isinstance(error, m.MastodonUnauthorizedError) or _status(error) == 403:
+            return self._refused(error)
+        if isinstance(error, m.MastodonAPIError):
             status = _status(error)
-            if status == 403:
-                raise self._refused(error) from None
             if status is None or status >= 500 or status == 429:
-                raise TransientError(f"{name}: {self._clean(error)}") from None
-            raise PermanentError(
-                f"{name}: {self.instance} refused the post: {_reason(error)}"
-            ) from None
-        except (m.MastodonVersionError, m.MastodonIllegalArgumentError) as error:
-            raise PermanentError(f"{name}: {self._clean(error)}") from None
-        except m.MastodonError as error:
-            raise DeliveryError(f"{name}: {self._clean(error)}") from None
+                return TransientError(f"{name}: {self._clean(error)}")
+            return PermanentError(f"{name}: {self.instance} refused the post: {_reason(error)}")
+        if isinstance(error, m.MastodonVersionError | m.MastodonIllegalArgumentError):
+            return PermanentError(f"{name}: {self._clean(error)}")
+        return DeliveryError(f"{name}: {self._clean(error)}")
 
     def _refused(self, error: Exception) -> AuthError:
         variable = self.channel.credentials.get(TOKEN_ROLE, "?")
@@ -181,6 +204,23 @@ class MastodonAdapter:
 
     def _clean(self, error: Exception) -> str:
         return scrub(_reason(error) or type(error).__name__, [self.token])
+
+
+def _may_have_arrived(error: Exception) -> bool:
+    """Whether a request that failed on the network may have reached the instance.
+
+    Mastodon.py wraps the requests exception in its own (as the context): a connection
+    that could not be opened sent nothing; a read timeout or a dropped answer may have.
+    """
+    import requests
+    from urllib3.exceptions import NewConnectionError
+
+    cause = error.__cause__ or error.__context__
+    if isinstance(cause, requests.exceptions.ConnectTimeout):
+        return False
+    if isinstance(cause, requests.exceptions.ConnectionError) and cause.args:
+        return not isinstance(getattr(cause.args[0], "reason", None), NewConnectionError)
+    return True
 
 
 def _status(error: Exception) -> int | None:
