@@ -329,10 +329,21 @@ def select(
             selection.outcomes.append(outcome("skipped", f"text cannot be rendered: {error}"))
             continue
         media = _media(repo, socials.get(entry.id))
-        outgoing = Outgoing(entry.id, channel.name, key, entry.start, parts, media)
+        first = _first_attempt(record, key) if reconcile else None
+        outgoing = Outgoing(entry.id, channel.name, key, entry.start, parts, media, first)
         selection.due.append(Due(entry, channel, outgoing, reconcile))
         selection.outcomes.append(outcome("would publish", " / ".join(parts)[:120]))
     return selection
+
+
+def _first_attempt(record: Record | None, key: str) -> datetime | None:
+    """When this key was first claimed, by the wall clock (None if the ledger cannot say)."""
+    if record is None or record.key != key:
+        return None
+    for event in record.events:
+        if event.state == "claimed" and event.attempt_at:
+            return datetime.fromisoformat(event.attempt_at)
+    return None
 
 
 def _candidates(

@@ -210,6 +210,16 @@ def test_reconciling_after_the_hour_cannot_tell(server: Any) -> None:
     assert statuses(server) == []
 
 
+def test_reconciling_counts_the_hour_from_the_claim_not_from_the_schedule(server: Any) -> None:
+    """An item claimed late (an hour after its time) is still safe to look up by key."""
+    late = adapter(server, now=datetime(2026, 12, 1, 12, 25, tzinfo=UTC))
+    claimed = replace(
+        outgoing("Claimed late"), first_attempt=datetime(2026, 12, 1, 12, 10, tzinfo=UTC)
+    )
+    assert late.find_by_key(claimed) is not None
+    assert [p["text"] for p in server.posts("mastodon")] == ["Claimed late"]
+
+
 def test_verify_names_the_account_and_instance_limit_reads_the_instance(server: Any) -> None:
     server.mastodon.max_characters = 1000
     assert verify(channel(server), ENV) == f"@edcal on {server.url}"

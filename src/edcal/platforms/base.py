@@ -17,6 +17,9 @@ class Outgoing:
     scheduled: datetime
     parts: tuple[str, ...]
     media: tuple[tuple[str, str], ...] = ()  # (absolute path, alt text)
+    # Wall-clock time of the first claim of this key, when a run is reconciling it: no
+    # post under this key can be older (platforms with time-limited keys need it).
+    first_attempt: datetime | None = None
 
 
 @dataclass(frozen=True)

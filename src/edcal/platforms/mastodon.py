@@ -124,9 +124,11 @@ class MastodonAdapter:
         """Post again under the same keys while Mastodon surely remembers them, else CannotTell.
 
         The earliest the keys can have been used is this adapter's own first attempt (a
-        retry within a run) or, for an earlier run's claim, the item's scheduled time.
+        retry within a run) or, for an earlier run's claim, that claim's time (else the
+        item's scheduled time).
         """
-        age = self.clock() - self._tried.setdefault(outgoing.key, outgoing.scheduled)
+        earliest = outgoing.first_attempt or outgoing.scheduled
+        age = self.clock() - self._tried.setdefault(outgoing.key, earliest)
         if age >= SAFE_WINDOW:
             raise CannotTell(
                 f"{self.channel.name}: Mastodon forgets an Idempotency-Key after an hour and this"
