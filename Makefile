@@ -3,7 +3,9 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-DEMO_NOW ?= 2026-12-07T10:00:00+01:00
+# Friday of the example's first week, 12:45: the 09:00 article is live, its announcement
+# and the 12:30 posts are due.
+DEMO_NOW ?= 2026-12-04T12:45:00+01:00
 
 .PHONY: demo serve test lint bench clean
 
@@ -18,7 +20,7 @@ demo: $(STAMP)
 	$(BIN)/edcal check
 	@echo
 	@echo "== edcal plan, as of $(DEMO_NOW)"
-	EDCAL_NOW=$(DEMO_NOW) $(BIN)/edcal plan --from 2026-11-30 --to 2026-12-13
+	EDCAL_NOW=$(DEMO_NOW) $(BIN)/edcal plan --from 2026-11-30 --to 2026-12-06
 	@echo
 	@echo "== the site and its calendar, as of $(DEMO_NOW)"
 	EDCAL_NOW=$(DEMO_NOW) NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
@@ -26,6 +28,9 @@ demo: $(STAMP)
 	@echo "Calendar:   $(CURDIR)/site/calendar/index.html"
 	@echo "This month: $(CURDIR)/site/calendar/$(shell echo '$(DEMO_NOW)' | cut -c1-7)/index.html"
 	@echo "(or 'make serve EDCAL_NOW=$(DEMO_NOW)' and open http://127.0.0.1:8000/calendar/)"
+	@echo
+	@echo "== edcal publish, as of $(DEMO_NOW), to the outbox (in .demo/, a scratch copy)"
+	$(BIN)/python scripts/demo_publish.py --now $(DEMO_NOW) --feed site/feed_rss_created.xml
 	@echo
 	@echo "Next: open content/social/ and calendar/edcal.yml, change a date or a text,"
 	@echo "and run '$(BIN)/edcal check' and '$(BIN)/edcal plan' again."
@@ -47,4 +52,4 @@ bench: $(STAMP)
 	$(BIN)/python scripts/bench.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .demo site
