@@ -132,16 +132,19 @@ def plan(
             param_hint="--channel",
         )
     low, high = _day_bound(start, tz, end=False), _day_bound(end, tz, end=True)
-    from edcal.ledger import history, read_ledger
+    from edcal.ledger import health_warnings, history, read_ledger
 
-    known = history(read_ledger(obj.repo))
-    result = build_plan(obj.repo, content, obj.now(tz), low, high, history=known)
+    ledger = read_ledger(obj.repo)
+    result = build_plan(obj.repo, content, obj.now(tz), low, high, history=history(ledger))
     result = with_bounds(result, low, high, channel)
     errors = [p for p in content.problems if p.severity == "error"]
     if as_json:
         click.echo(json.dumps([e.to_json() for e in result.entries], ensure_ascii=False, indent=2))
     else:
         write_plan(result, sys.stdout, _color(sys.stdout))
+    if ledger.records or ledger.heartbeats:  # a calendar that publishes: how are its runs?
+        for warning in health_warnings(ledger, obj.now(tz)):
+            click.echo(f"warning: {warning}", err=True)
     if errors:
         click.echo(
             f"{len(errors)} error(s) in the content: items with errors may be missing;"

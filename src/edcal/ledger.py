@@ -13,13 +13,14 @@ import json
 import subprocess
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Literal
 
 from edcal.plan import History
 
 LEDGER_DIR = "calendar/ledger"
+RUNS_DIR = f"{LEDGER_DIR}/_runs"  # `_` never starts an item id, so no record lives here
 # `uncertain`: an attempt that may have reached the platform; looked up before a retry.
 State = Literal["claimed", "published", "failed", "uncertain", "missed", "flagged", "imported"]
 DONE_STATES: frozenset[str] = frozenset({"published", "missed", "flagged", "imported"})
@@ -98,6 +99,26 @@ class Ledger:
 
     repo: Path
     records: dict[tuple[str, str], Record] = field(default_factory=dict)
+    heartbeats: list[datetime] = field(default_factory=list)  # idle runs, see `write_heartbeat`
+
+    def last_run(self) -> datetime | None:
+        """The `now` of the latest publish run the ledger knows of."""
+        times = [datetime.fromisoformat(e.at) for r in self.records.values() for e in r.events]
+        times += self.heartbeats
+        return max(times, default=None)
+
+    def write_heartbeat(self, now: datetime, run_id: str) -> Path:
+        """Record that a run with nothing to write happened (one new file: never a conflict).
+
+        Runs that claim or record something leave their time in those events; an idle run
+        writes this only now and then (`HEARTBEAT`), so that scheduler health can be told
+        without a commit every 15 minutes.
+        """
+        path = self.repo / RUNS_DIR / f"{now:%Y-%m}" / f"{now:%Y%m%dT%H%M%z}-{run_id}.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({"at": now.isoformat(), "run": run_id}) + "\n", "utf-8")
+        self.heartbeats.append(now)
+        return path
 
     def get(self, item_id: str, channel: str) -> Record | None:
         """The record of (item, channel), if any."""
@@ -130,6 +151,11 @@ def read_ledger(repo: Path) -> Ledger:
     folder = repo / LEDGER_DIR
     if not folder.is_dir():
         return ledger
+    for path in sorted((folder / "_runs").glob("*/*.json")):
+        try:
+            ledger.heartbeats.append(datetime.fromisoformat(json.loads(path.read_text())["at"]))
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
     for path in sorted(folder.glob("*/*.json")):
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
@@ -223,6 +249,41 @@ class Git:
         if self.run("config", "user.email", check=False).stdout.strip():
             return ()
         return ("-c", "user.name=edcal", "-c", "user.email=edcal@users.noreply.github.com")
+
+
+RUNS_LATE = timedelta(hours=2)  # idle runs record themselves hourly: two hours is late
+INACTIVE_WARNING = timedelta(days=50)  # GitHub switches schedules off after 60 days
+
+
+def health_warnings(ledger: Ledger, now: datetime) -> list[str]:
+    """What is wrong with the scheduled runs: none yet, late or missing, or a quiet repo."""
+    warnings = []
+    last = ledger.last_run()
+    if last is None:
+        warnings.append("no publish run is recorded yet: has the publish workflow run?")
+    elif now - last > RUNS_LATE:
+        warnings.append(
+            f"the last publish run was {_ago(now - last)} ago"
+            f" ({last.isoformat(timespec='minutes')}): scheduled runs are late or missing"
+            " (GitHub delays and drops them; nothing is"
+            " lost, late posts go out or are reported missed)"
+        )
+    git = Git(ledger.repo)
+    if git.is_repository():
+        out = git.run("log", "-1", "--format=%ct", "--invert-grep", "--grep=^edcal:", check=False)
+        if out.returncode == 0 and out.stdout.strip():
+            quiet = now - datetime.fromtimestamp(int(out.stdout.strip()), tz=now.tzinfo)
+            if quiet > INACTIVE_WARNING:
+                warnings.append(
+                    f"no commit by a person for {quiet.days} days: GitHub switches off the"
+                    " schedules of a repository without activity for 60 days; push a commit"
+                )
+    return warnings
+
+
+def _ago(delta: timedelta) -> str:
+    hours = delta.total_seconds() / 3600
+    return f"{hours:.1f} hours" if hours < 48 else f"{hours / 24:.0f} days"
 
 
 def history(ledger: Ledger) -> History:

@@ -31,6 +31,7 @@ from edcal.ledger import (
     Ledger,
     Record,
     State,
+    health_warnings,
     history,
     idempotency_key,
     read_ledger,
@@ -57,6 +58,7 @@ MAX_ATTEMPTS = 3  # posting attempts per item in one run
 MAX_WAIT = 60.0  # seconds a run may wait for one retry (a longer Retry-After: next run)
 RETRY_BUDGET = 120.0  # seconds of waiting in a whole run
 FEED_TIMEOUT = 20.0
+HEARTBEAT = timedelta(hours=1)  # an idle run records itself at most this often
 
 OutcomeKind = Literal[
     "published", "failed", "missed", "flagged", "imported", "would publish", "waiting", "skipped"
@@ -195,14 +197,19 @@ def _run(
     sleep: Sleep,
 ) -> Report:
     notes: list[str] = []
-    for _ in range(PUSH_ATTEMPTS):
+    for attempt in range(PUSH_ATTEMPTS):
         content = load_content(repo)
         ledger = read_ledger(repo)
+        if attempt == 0:
+            notes += health_warnings(ledger, options.now)
         selection = select(repo, content, ledger, options, local_only=not remote, notes=notes)
         if options.dry_run:
             return Report(tuple(selection.outcomes), tuple(notes))
         crash_point("before-claim")
         changed = _write_claims(ledger, selection, options)
+        last = ledger.last_run()
+        if not changed and (last is None or options.now - last >= HEARTBEAT):
+            changed.append(ledger.write_heartbeat(options.now, options.run_id))
         if not changed:
             return _deliver(
                 repo,
@@ -218,7 +225,8 @@ def _run(
                 notes,
             )
         if git is not None:
-            git.commit(changed, f"edcal: claim {len(selection.due)} post(s) [{options.run_id}]")
+            what = f"claim {len(selection.due)} post(s)" if selection.due else "publish run"
+            git.commit(changed, f"edcal: {what} [{options.run_id}]")
         crash_point("after-claim")
         if not remote or _push(git):
             crash_point("after-push")

@@ -271,3 +271,47 @@ def test_plan_shows_each_entry_outcome_from_the_ledger(tmp_path: Path, outbox: P
     assert outcomes == {"s1": {"x": "missed"}, "s2": {"x": "published"}}
     (s2,) = [e for e in json.loads(result.output) if e["id"] == "s2"]
     assert s2["published"]["x"].startswith("file://")
+
+
+def test_idle_runs_leave_their_time_hourly_and_otherwise_change_nothing(
+    tmp_path: Path, outbox: Path
+) -> None:
+    origin = make_origin(tmp_path, calendar_files(1, "[x]"))
+    repo = clone(origin, tmp_path / "runner")
+    log = lambda: git(origin, "log", "--format=%s", "main").splitlines()  # noqa: E731
+    publish(repo, PublishOptions(now=at("2026-11-30T08:00:00")))
+    assert log()[0].startswith("edcal: publish run")
+    publish(repo, PublishOptions(now=at("2026-11-30T08:15:00")))
+    publish(repo, PublishOptions(now=at("2026-11-30T08:30:00")))
+    assert len(log()) == 2  # the calendar's commit and one heartbeat
+    publish(repo, PublishOptions(now=at("2026-11-30T09:00:00")))
+    assert len(log()) == 3
+    assert read_ledger(repo).last_run() == at("2026-11-30T09:00:00")
+
+
+def test_late_or_missing_runs_are_reported_by_publish_and_plan(
+    tmp_path: Path, outbox: Path
+) -> None:
+    from click.testing import CliRunner
+
+    from edcal.cli import main
+
+    repo = clone(make_origin(tmp_path, calendar_files(1, "[x]")), tmp_path / "runner")
+    publish(repo, PublishOptions(now=at("2026-11-30T08:00:00")))
+    late = publish(repo, PublishOptions(now=at("2026-11-30T11:30:00")))
+    assert any("the last publish run was 3.5 hours ago" in note for note in late.notes)
+    result = CliRunner().invoke(
+        main, ["--repo", str(repo), "--now", "2026-11-30T15:00:00+01:00", "plan"]
+    )
+    assert "warning: the last publish run was 3.5 hours ago" in result.output
+
+
+def test_a_repository_without_human_commits_hears_about_githubs_60_days(
+    tmp_path: Path, outbox: Path
+) -> None:
+    repo = clone(make_origin(tmp_path, calendar_files(1, "[x]")), tmp_path / "runner")
+    authored = datetime.fromtimestamp(int(git(repo, "log", "-1", "--format=%ct").strip()), PARIS)
+    report = publish(repo, PublishOptions(now=authored + timedelta(days=55)))
+    assert any("no commit by a person for 55 days" in note for note in report.notes)
+    fresh = publish(repo, PublishOptions(now=authored + timedelta(days=55, hours=2)))
+    assert any("for 55 days" in note for note in fresh.notes)  # edcal commits do not count
