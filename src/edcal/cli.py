@@ -67,8 +67,11 @@ def _color(stream: object) -> bool:
     show_default=True,
     help="github: workflow annotations for GitHub Actions.",
 )
+@click.option(
+    "--online", is_flag=True, help="Ask the platforms for live limits (Mastodon's per instance)."
+)
 @click.pass_obj
-def check(obj: Context, output: str) -> None:
+def check(obj: Context, output: str, online: bool) -> None:
     """Validate the config and every post; exit 1 when there is an error."""
     from edcal.check import check_content
     from edcal.load import load_content
@@ -76,7 +79,12 @@ def check(obj: Context, output: str) -> None:
     from edcal.plan import build_plan
 
     content = load_content(obj.repo)
-    problems = check_content(obj.repo, content)
+    extra: list[Problem] = []
+    if online:
+        from edcal.online import with_live_limits
+
+        content, extra = with_live_limits(content)
+    problems = [*check_content(obj.repo, content), *extra]
     plan = build_plan(obj.repo, content, obj.now(content.config.timezone))
     problems = sorted(
         [*problems, *plan.problems], key=lambda p: (p.source.path, p.source.line, p.message)
