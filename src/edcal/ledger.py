@@ -128,6 +128,8 @@ class Ledger:
         """item id -> channel -> live URL, for the plan and the site."""
         found: dict[str, dict[str, str]] = {}
         for (item_id, channel), record in self.records.items():
+            if "~" in channel:
+                continue  # a team notification, not a post
             for event in reversed(record.events):
                 if event.state == "published":
                     found.setdefault(item_id, {})[channel] = event.url or event.remote_id
@@ -291,6 +293,8 @@ def history(ledger: Ledger) -> History:
     outcomes: dict[str, dict[str, str]] = {}
     pinned: dict[str, datetime] = {}
     for (item_id, channel), record in ledger.records.items():
+        if "~" in channel:
+            continue  # a team notification (`<channel>~heads-up`), not a post
         if record.state is not None:
             outcomes.setdefault(item_id, {})[channel] = record.state
         if record.done:

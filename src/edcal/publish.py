@@ -269,6 +269,7 @@ class Selection:
     due: list[Due] = field(default_factory=list)
     outcomes: list[Outcome] = field(default_factory=list)
     records: list[tuple[Record, Event]] = field(default_factory=list)  # missed / imported
+    entries: tuple[Entry, ...] = ()  # the whole plan, for the team's heads-up
 
 
 def select(
@@ -289,7 +290,7 @@ def select(
     socials = {s.id: s for s in content.socials}
     templates = load_templates(repo)
     limit = options.max_items or config.publish.max_per_run
-    selection = Selection()
+    selection = Selection(entries=plan.entries)
     for entry, channel in _candidates(plan.entries, config, options.channel):
         key = idempotency_key(entry.id, channel.name, entry.start)
         record = ledger.get(entry.id, channel.name)
@@ -523,6 +524,7 @@ def _deliver(
             event.error or event.url,
             event.url,
         )
+    results += _notify_team(repo, content, ledger, selection, outcomes, options, adapter_for, notes)
     crash_point("after-record")
     if results and git is not None:
         _commit_results(git, ledger, results, options, remote, notes)
@@ -535,6 +537,63 @@ _RESULT_KINDS: Mapping[str, OutcomeKind] = {
     "uncertain": "failed",
     "flagged": "flagged",
 }
+
+
+HEADS_UP = "heads-up"
+
+
+def _notify_team(
+    repo: Path,
+    content: Content,
+    ledger: Ledger,
+    selection: Selection,
+    outcomes: Mapping[tuple[str, str], Outcome],
+    options: PublishOptions,
+    adapter_for: AdapterFactory,
+    notes: list[str],
+) -> list[Path]:
+    """Tell team chat channels (webhook, `purpose: team`) what goes out soon and what went out.
+
+    Each entry gets one heads-up: it is recorded in the ledger under the channel
+    `<team channel>~heads-up`, so the next run 15 minutes later stays quiet.
+    """
+    from edcal.platforms.webhook import digest, heads_up
+
+    team = [
+        c for c in content.config.channels.values()
+        if c.platform == "webhook" and c.settings.get("purpose") == "team"
+    ]  # fmt: skip
+    target = options.target or content.config.publish.target
+    written: list[Path] = []
+    for channel in team:
+        marker = f"{channel.name}~{HEADS_UP}"
+        soon = [e for e in selection.entries if ledger.get(e.id, marker) is None]
+        messages = [
+            (HEADS_UP, heads_up(soon, options.now)),
+            (
+                "digest",
+                digest(Report(tuple(o for o in outcomes.values() if o.channel != channel.name))),
+            ),
+        ]
+        for kind, text in messages:
+            if not text:
+                continue
+            key = idempotency_key(f"{kind}@{options.run_id}", channel.name, options.now)
+            message = Outgoing(
+                f"{kind}@{options.now:%Y%m%dT%H%M}", channel.name, key, options.now, (text,)
+            )
+            try:
+                adapter_for(channel, target, repo).post(message)
+            except DeliveryError as error:
+                notes.append(f"{channel.name}: the team {kind} did not go out ({error})")
+                continue
+            if kind == HEADS_UP:
+                told = [e for e in soon if heads_up([e], options.now)]
+                for entry in told:
+                    record = Record(entry.id, marker, key, entry.start.isoformat())
+                    event = _event(options, "published")
+                    written.append(ledger.write(record.with_event(event)))
+    return written
 
 
 def _deliver_one(

@@ -315,3 +315,25 @@ def test_a_repository_without_human_commits_hears_about_githubs_60_days(
     assert any("no commit by a person for 55 days" in note for note in report.notes)
     fresh = publish(repo, PublishOptions(now=authored + timedelta(days=55, hours=2)))
     assert any("for 55 days" in note for note in fresh.notes)  # edcal commits do not count
+
+
+def test_a_team_channel_hears_once_what_goes_out_soon_then_gets_the_digest(
+    tmp_path: Path, outbox: Path
+) -> None:
+    files = calendar_files(1, "[x]")
+    files["calendar/edcal.yml"] = CONFIG.replace(
+        "  linkedin:\n    platform: linkedin\n",
+        "  linkedin:\n    platform: linkedin\n  team:\n    platform: webhook\n    purpose: team\n",
+    )
+    repo = clone(make_origin(tmp_path, files), tmp_path / "runner")
+    publish(repo, PublishOptions(now=at("2026-12-01T12:05:00")))
+    publish(repo, PublishOptions(now=at("2026-12-01T12:20:00")))
+    team = [str(r["text"]) for r in outbox_lines(outbox) if r["channel"] == "team"]
+    assert len(team) == 1
+    assert team[0].startswith("Goes out in the next 30 minutes:")
+    assert "12:30 (in 25 min) — social on x: Post 1" in team[0]
+    publish(repo, PublishOptions(now=at("2026-12-01T12:31:00")))
+    team = [str(r["text"]) for r in outbox_lines(outbox) if r["channel"] == "team"]
+    assert len(team) == 2
+    assert team[1].startswith("edcal: 1 published")
+    assert posted(outbox)[("s1", "x")] == 1
