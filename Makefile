@@ -50,6 +50,7 @@ test: lint
 
 bench: $(STAMP)
 	$(BIN)/python scripts/bench.py
+	NO_MKDOCS_2_WARNING=1 $(BIN)/python scripts/bench_site.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .demo site

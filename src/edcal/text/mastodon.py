@@ -67,34 +67,35 @@ _UCHARS = (
     "\\U000B0000-\\U000BFFFD\\U000C0000-\\U000CFFFD\\U000D0000-\\U000DFFFD\\U000E1000-\\U000EFFFD"
     "\\uE000-\\uF8FF\\U000F0000-\\U000FFFFD\\U00100000-\\U0010FFFD"
 )
-_QUERY_CHAR = f"[a-z0-9!?*'();:&=+$/%#\\[\\]\\-_.,~|@\\^{_UCHARS}]"
-_QUERY_END = f"[a-z0-9_&=#/\\-{_UCHARS}]"
 
 
-def _tail(white_space: str, cyrillic: str, dash: str) -> str:
+def _tail(white_space: str, cyrillic: str, dash: str, latin: str, uchars: str) -> str:
     """Port, path and query (groups 1, 2, 3; 6, 7, 8 in the whole regex), with the given
-    spellings of the Unicode classes White_Space, Cyrillic and Pd (Dash_Punctuation)."""
+    spellings of the Unicode classes White_Space, Cyrillic and Pd (Dash_Punctuation) and
+    of twitter-text's Latin accents and Mastodon's non-ASCII query characters."""
     # twitter-text Ruby's own path characters: Mastodon's ending characters still embed
     # the balanced-parens pattern built from them (Ruby interpolates at definition time).
-    tt = f"[a-z{cyrillic}0-9!\\*';:=\\+\\,\\.\\$\\/%#\\[\\]{dash}_~&\\|@{LATIN_ACCENTS}]"
+    tt = f"[a-z{cyrillic}0-9!\\*';:=\\+\\,\\.\\$\\/%#\\[\\]{dash}_~&\\|@{latin}]"
     tt_parens = f"\\((?:{tt}+|(?:{tt}*\\({tt}+\\){tt}*))\\)"
     # Mastodon's overrides (config/initializers/twitter_regex.rb).
     path_char = f"[^{white_space}<>()?]"
     path_end = f"""[^{white_space}()?!*"'「」<>;:=,.$%\\[\\]~&|@]|(?:{tt_parens})"""
     parens = f"\\((?:{path_char}+|(?:{path_char}*\\({path_char}+\\){path_char}*))\\)"
     path = f"(?:(?:{path_char}*(?:{parens}{path_char}*)*(?:{path_end}))|(?:{path_char}+/))"
-    return f"(?::({PORT}))?(/{path}*)?(\\?{_QUERY_CHAR}*{_QUERY_END})?"
+    query_char = f"[a-z0-9!?*'();:&=+$/%#\\[\\]\\-_.,~|@\\^{uchars}]"
+    query_end = f"[a-z0-9_&=#/\\-{uchars}]"
+    return f"(?::({PORT}))?(/{path}*)?(\\?{query_char}*{query_end})?"
 
 
 _SCHEMES = "(?:https?|dat|dweb|ipfs|ipns|ssb|gopher|gemini)://"
 _DOMAIN = domain_pattern(_RUBY_DOMAIN_CHAR, _RUBY_PUNYCODE)
-_TAIL = _tail(r"\p{White_Space}", r"\p{Cyrillic}", r"\p{Pd}")
+_TAIL = _tail(r"\p{White_Space}", r"\p{Cyrillic}", r"\p{Pd}", LATIN_ACCENTS, _UCHARS)
 _FLAGS = regex.IGNORECASE | regex.VERSION0
 _VALID_URL: Any = regex.compile(f"(({PRECEDING})(({_SCHEMES})?({_DOMAIN}){_TAIL}))", _FLAGS)
-# The tail as `re` reads it, the same in ASCII text (a test checks each character
-# class): White_Space there is U+0009..U+000D and the space, no character is Cyrillic,
-# and "-" is the only dash; `regex` takes twice as long over a URL's path.
-_ASCII_TAIL = _tail("\\t-\\r ", "", "\\-")
+# The tail for `re`, the same in ASCII text (a test checks each character class): there,
+# White_Space is U+0009..U+000D and the space, "-" is the only dash, and no character is
+# Cyrillic, a Latin accent or beyond U+009F. `regex` takes twice as long over a path.
+_ASCII_TAIL = _tail("\\t-\\r ", "", "\\-", "", "")
 _URLS = UrlFinder(
     _VALID_URL,
     quick_pattern(_SCHEMES, _ASCII_TAIL),

@@ -386,11 +386,12 @@ def _domain_ends(text: str, pos: int, end: int, first_only: bool = False) -> lis
 
 
 def _follows_a_handle(text: str, pos: int, at: int) -> bool:
-    """True when the dot at `at` follows "@" and ASCII letters and digits only, as in
-    "@alice@example.social": no domain ends there. A URL's scheme and domain, between
-    its preceding character and the dot that ends its domain, hold no "@", so that
-    character would be the "@" or one of those letters or digits, none of which
-    twitter-text takes as a preceding character."""
+    """True when the dot at `at` follows "@" (after `pos`) and ASCII letters and digits
+    only, as in "@alice@example.social": no domain ends there. A URL's scheme and
+    domain, from after its preceding character to the dot that ends its domain, hold no
+    "@", so that preceding character would be the "@" or one of those letters or
+    digits, none of which twitter-text takes as one (and the URL cannot start the text,
+    with no preceding character, as the "@" comes before it)."""
     at_sign = text.rfind("@", pos, at)
     name = text[at_sign + 1 : at]
     return at_sign >= 0 and name.isalnum() and name.isascii()
