@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
+
+import pytest
 
 from conftest import RepoFactory
 from edcal.load import load_content
@@ -79,3 +82,14 @@ def test_files_are_read_in_a_stable_order(make_repo: RepoFactory) -> None:
     socials = {name: social(id=name.replace("/", "-")[:-3]) for name in names}
     content = load_content(make_repo(socials=socials))
     assert [s.id for s in content.socials] == ["a", "b", "sub-c"]
+
+
+def test_paths_are_relative_to_the_repository_even_when_it_is_the_current_folder(
+    make_repo: RepoFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = make_repo(socials={"a.md": social()})
+    monkeypatch.chdir(repo)
+    (post,) = load_content(Path(".")).socials
+    assert post.source.path == "content/social/a.md"
+    (again,) = load_content(repo).socials
+    assert again.source.path == "content/social/a.md"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -66,12 +67,14 @@ def load_content(repo: Path) -> Content:
     config, problems = load_config(repo)
     posts: list[Post] = []
     socials: list[SocialPost] = []
+    # Relative paths by slicing strings: Path.relative_to costs more than a small file's parse.
+    prefix = len(str(repo / "x")) - 1  # Path(".") / "x" is "x": no prefix to cut
     for path in markdown_files(repo, POSTS_DIR):
-        post = _read(repo, path, config, problems, _post)
+        post = _read(str(path)[prefix:], path, config, problems, _post)
         if post is not None:
             posts.append(post)
     for path in markdown_files(repo, SOCIAL_DIR):
-        social = _read(repo, path, config, problems, _social)
+        social = _read(str(path)[prefix:], path, config, problems, _social)
         if social is not None:
             socials.append(social)
     return Content(config, tuple(posts), tuple(socials), tuple(problems))
@@ -143,13 +146,14 @@ class _File:
 
 
 def _read(
-    repo: Path,
+    relative: str,
     path: Path,
     config: Config,
     problems: list[Problem],
     build: Callable[[_File], T],
 ) -> T | None:
-    relative = path.relative_to(repo).as_posix()
+    if os.sep != "/":
+        relative = relative.replace(os.sep, "/")
     file = _parse_file(path, relative, config, problems)
     if file is None:
         return None
