@@ -1,8 +1,9 @@
 """Regenerate this repository's example calendar from the scaffold `edcal init` writes.
 
-The example (`content/` and `calendar/edcal.yml`) is the scaffold's output for the four
-weeks from Monday 2026-11-30; tests/test_scaffold.py fails when the two drift apart.
-Edit the templates or `src/edcal/scaffold_files/month.yml`, then run:
+The example (`content/`, `calendar/edcal.yml`, `mkdocs.yml` and `.github/workflows/`) is
+the scaffold's output for the four weeks from Monday 2026-11-30, with workflows that install
+this source tree; tests/test_scaffold.py fails when the two drift apart. Edit the templates,
+`src/edcal/scaffold_files/month.yml` or `src/edcal/scaffold_files/project/`, then run:
 
     .venv/bin/python scripts/regenerate_example.py
 
@@ -18,7 +19,7 @@ import tempfile
 from datetime import date
 from pathlib import Path
 
-from edcal.scaffold import write_scaffold
+from edcal.scaffold import SOURCE_INSTALL, write_scaffold
 
 REPO = Path(__file__).resolve().parents[1]
 START = date(2026, 11, 30)
@@ -30,19 +31,21 @@ def main() -> int:
         # Render first, so that a broken template leaves the repository untouched.
         fresh = {
             path.relative_to(tmp).as_posix(): path.read_bytes()
-            for path in write_scaffold(Path(tmp), START)
+            for path in write_scaffold(Path(tmp), START, install=SOURCE_INSTALL)
         }
+    fresh.pop(".gitignore")  # this repository keeps its own, with the developers' entries
     outside = [name for name in fresh if not _generated(name)]
     if outside:
         print(f"refusing: the scaffold wrote outside content/: {outside}", file=sys.stderr)
         return 1
     old = {
         path.relative_to(REPO).as_posix(): path.read_bytes()
-        for path in [*(REPO / "content").rglob("*"), REPO / "calendar/edcal.yml"]
+        for path in [*(REPO / "content").rglob("*"), *SINGLE_FILES]
         if path.is_file()
     }
     shutil.rmtree(REPO / "content", ignore_errors=True)
-    (REPO / "calendar/edcal.yml").unlink(missing_ok=True)
+    for path in SINGLE_FILES:
+        path.unlink(missing_ok=True)
     for name, data in fresh.items():
         target = REPO / name
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -60,8 +63,15 @@ def main() -> int:
     return 0
 
 
+SINGLE_FILES = [
+    REPO / "calendar/edcal.yml",
+    REPO / "mkdocs.yml",
+    *(REPO / ".github/workflows" / name for name in ("check.yml", "publish.yml", "watch.yml")),
+]
+
+
 def _generated(name: str) -> bool:
-    return name.startswith("content/") or name == "calendar/edcal.yml"
+    return name.startswith("content/") or (REPO / name) in SINGLE_FILES
 
 
 if __name__ == "__main__":

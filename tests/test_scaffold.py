@@ -21,7 +21,7 @@ import pytest
 import regex
 import yaml
 
-from edcal.scaffold import first_monday, write_scaffold
+from edcal.scaffold import SOURCE_INSTALL, first_monday, write_scaffold
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE_START = date(2026, 11, 30)
@@ -84,7 +84,8 @@ def test_files_are_where_expected(written: Written) -> None:
     assert (root / "content/blog/index.md").read_text(encoding="utf-8") == "# Blog\n"
     for path in on_disk:
         relative = path.relative_to(root).as_posix()
-        assert relative.startswith("content/") or relative == "calendar/edcal.yml", relative
+        project = (".gitignore", "mkdocs.yml", "calendar/edcal.yml")
+        assert relative.startswith(("content/", ".github/workflows/")) or relative in project
         if relative.startswith("content/blog/posts/"):
             assert re.fullmatch(r"content/blog/posts/\d{4}-\d\d-\d\d-[a-z0-9-]+\.md", relative)
         elif relative.startswith("content/social/media/"):
@@ -371,11 +372,14 @@ def test_refuses_to_overwrite_any_file(tmp_path: Path) -> None:
 def test_repository_example_is_the_scaffold(tmp_path: Path) -> None:
     fresh = {
         p.relative_to(tmp_path).as_posix(): p.read_bytes()
-        for p in write_scaffold(tmp_path, EXAMPLE_START)
+        for p in write_scaffold(tmp_path, EXAMPLE_START, install=SOURCE_INSTALL)
     }
+    fresh.pop(".gitignore")  # the repository keeps its own
+    workflows = [REPO / ".github/workflows" / n for n in ("check.yml", "publish.yml", "watch.yml")]
     example = {
         p.relative_to(REPO).as_posix(): p.read_bytes()
-        for p in [*(REPO / "content").rglob("*"), REPO / "calendar/edcal.yml"]
+        for p in [*(REPO / "content").rglob("*"), REPO / "calendar/edcal.yml", *workflows]
+        + [REPO / "mkdocs.yml"]
         if p.is_file()
     }
     fix = "run `.venv/bin/python scripts/regenerate_example.py` and commit the result"
@@ -385,3 +389,14 @@ def test_repository_example_is_the_scaffold(tmp_path: Path) -> None:
     assert not missing, f"missing from the example: {missing}: {fix}"
     extra = sorted(example.keys() - fresh.keys())
     assert not extra, f"in the example but not made by the scaffold: {extra}: {fix}"
+
+
+def test_a_new_calendar_gets_the_site_and_workflows_installing_the_release(tmp_path: Path) -> None:
+    from importlib.metadata import version
+
+    write_scaffold(tmp_path, EXAMPLE_START)
+    publish = (tmp_path / ".github/workflows/publish.yml").read_text(encoding="utf-8")
+    assert f'python -m pip install "edcal=={version("edcal")}"' in publish
+    assert "pip install .\n" not in publish
+    assert (tmp_path / "mkdocs.yml").read_text(encoding="utf-8").startswith("# The example site")
+    assert "outbox/" in (tmp_path / ".gitignore").read_text(encoding="utf-8")

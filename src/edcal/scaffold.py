@@ -41,7 +41,33 @@ def first_monday(start: date) -> date:
     return start + timedelta(days=-start.weekday() % 7)
 
 
-def write_scaffold(target: Path, start: date) -> list[Path]:
+# The project files are copied as they are (GitHub's `${{ }}` would clash with Jinja); only
+# the install step changes: this repository installs itself, a new calendar the release.
+SOURCE_INSTALL = "python -m pip install ."
+PROJECT_FILES = {
+    "mkdocs.yml": "mkdocs.yml",
+    "gitignore": ".gitignore",
+    "workflows/check.yml": ".github/workflows/check.yml",
+    "workflows/publish.yml": ".github/workflows/publish.yml",
+    "workflows/watch.yml": ".github/workflows/watch.yml",
+}
+
+
+def release_install() -> str:
+    """The install line a new calendar's workflows use: this edcal's release."""
+    from importlib.metadata import version
+
+    return f'python -m pip install "edcal=={version("edcal")}"'
+
+
+def project_files(install: str) -> Iterator[tuple[PurePosixPath, bytes]]:
+    """mkdocs.yml, .gitignore and the GitHub workflows, with `install` as the install step."""
+    for source, target in PROJECT_FILES.items():
+        text = _DATA.joinpath("project", source).read_text(encoding="utf-8")
+        yield PurePosixPath(target), text.replace(SOURCE_INSTALL, install).encode("utf-8")
+
+
+def write_scaffold(target: Path, start: date, install: str | None = None) -> list[Path]:
     """Write a new calendar into `target`: config, four weeks of articles and social posts.
 
     The four weeks begin on `start` when it is a Monday, otherwise on the next Monday, so
@@ -53,6 +79,7 @@ def write_scaffold(target: Path, start: date) -> list[Path]:
     if config.exists():
         raise FileExistsError(f"{config} already exists: this folder already has a calendar")
     files_out = dict(render_scaffold(first_monday(start)))
+    files_out.update(project_files(install or release_install()))
     clashes = sorted(str(target / path) for path in files_out if (target / path).exists())
     if clashes:
         raise FileExistsError("would overwrite existing files: " + ", ".join(clashes))
