@@ -376,10 +376,10 @@ def test_repository_example_is_the_scaffold(tmp_path: Path) -> None:
     }
     fresh.pop(".gitignore")  # the repository keeps its own
     workflows = [REPO / ".github/workflows" / n for n in ("check.yml", "publish.yml", "watch.yml")]
+    generated = [REPO / "calendar/edcal.yml", REPO / "mkdocs.yml", *workflows]
     example = {
         p.relative_to(REPO).as_posix(): p.read_bytes()
-        for p in [*(REPO / "content").rglob("*"), REPO / "calendar/edcal.yml", *workflows]
-        + [REPO / "mkdocs.yml"]
+        for p in [*(REPO / "content").rglob("*"), *generated]
         if p.is_file()
     }
     fix = "run `.venv/bin/python scripts/regenerate_example.py` and commit the result"
