@@ -34,6 +34,9 @@ demo: $(STAMP)
 	@echo
 	@echo "Next: open content/social/ and calendar/edcal.yml, change a date or a text,"
 	@echo "and run '$(BIN)/edcal check' and '$(BIN)/edcal plan' again."
+	@echo
+	@echo "== the GitHub workflows, rehearsed on 127.0.0.1 over a Friday morning (scripts/rehearse.py)"
+	$(BIN)/python scripts/rehearse.py
 
 # The site at http://127.0.0.1:8000/, rebuilt on every change; EDCAL_NOW (from the
 # environment or `make serve EDCAL_NOW=…`) shows it as of that moment.

@@ -15,7 +15,7 @@ from click.testing import CliRunner, Result
 
 from conftest import RepoFactory
 from edcal.cli import main
-from edcal.watch import SEEN_PATH, find_keywords, fold, trim_seen
+from edcal.watch import SEEN_PATH, find_keywords, fold, read_seen, trim_seen
 from repos import BASE_CONFIG
 
 NOW = "2026-12-01T09:00:00+01:00"
@@ -185,6 +185,53 @@ def test_a_mention_is_reported_once_across_runs(make_repo: RepoFactory, tmp_path
     third = run(repo, now="2026-12-01T11:00:00+01:00")
     assert "No new mentions in 1 feed." in third.stdout
     assert not [line for line in third.stdout.splitlines() if line.startswith("- ")]
+
+
+def test_the_seen_file_keeps_each_mention_for_the_site(
+    make_repo: RepoFactory, tmp_path: Path
+) -> None:
+    feed = tmp_path / "feed.xml"
+    feed.write_text(rss(("Atelier libre", "https://news.example/2", "")), encoding="utf-8")
+    repo = make_repo(config=watch_config({"News": str(feed)}))
+    # A file in the format written before mentions were kept: seen keys and times only.
+    old = {"kept": "…", "seen": {"https://news.example/1": "2026-11-30T09:00:00+01:00"}}
+    (repo / SEEN_PATH).write_text(json.dumps(old), encoding="utf-8")
+    result = run(repo)
+    assert result.exit_code == 0, result.output
+    assert "1 new mention" in result.stdout
+    text = (repo / SEEN_PATH).read_text(encoding="utf-8")
+    stored = json.loads(text)
+    assert stored["seen"] == {
+        "https://news.example/1": "2026-11-30T09:00:00+01:00",
+        "https://news.example/2": "2026-12-01T09:00:00+01:00",
+    }
+    assert stored["mentions"] == {
+        "https://news.example/2": {
+            "feed": "News",
+            "title": "Atelier libre",
+            "link": "https://news.example/2",
+            "published": "2026-12-01T07:12:00+00:00",
+            "keywords": ["atelier libre"],
+        }
+    }
+    assert '    "https://news.example/2": {"feed": "News", ' in text  # one line per mention
+    # A later run keeps what it found before, and the mention is still reported once.
+    feed.write_text(
+        rss(
+            ("Atelier libre", "https://news.example/2", ""),
+            ("&lt;Atelier libre&gt; &amp; co", "https://news.example/3", ""),
+        ),
+        encoding="utf-8",
+    )
+    again = run(repo, "--json", now="2026-12-01T10:00:00+01:00")
+    assert [m["link"] for m in json.loads(again.stdout)] == ["https://news.example/3"]
+    memory = read_seen(repo)
+    assert memory.notes == ()
+    assert [(when.isoformat(), m.title, m.keywords) for when, m in memory.latest()] == [
+        ("2026-12-01T07:12:00+00:00", "<Atelier libre> & co", ("atelier libre",)),
+        ("2026-12-01T07:12:00+00:00", "Atelier libre", ("atelier libre",)),
+    ]
+    assert [m.link for _, m in memory.latest(limit=1)] == ["https://news.example/3"]
 
 
 def test_the_same_link_in_two_feeds_is_reported_once(

@@ -285,7 +285,14 @@ def select(
     now = options.now
     broken: set[str] | None = None  # files with errors, found only once something is due
     plan = build_plan(repo, content, now, history=history(ledger))
-    live = _live_articles(repo, config, options, plan.entries, notes)
+    announcing = [
+        e
+        for e in plan.entries
+        if e.kind == "announce"
+        and now - config.publish.max_delay < e.start <= now
+        and any(not (r := ledger.get(e.id, c)) or not r.done for c in e.channels)
+    ]
+    live = _live_articles(repo, config, options, announcing, notes)
     posts = {p.id: p for p in content.posts}
     socials = {s.id: s for s in content.socials}
     templates = load_templates(repo)
@@ -410,14 +417,14 @@ def _live_articles(
     repo: Path,
     config: Config,
     options: PublishOptions,
-    entries: tuple[Entry, ...],
+    announcing: list[Entry],
     notes: list[str],
 ) -> set[str] | None:
     """The URLs of the articles the site's feed lists, or None when it cannot be read.
 
-    Only runs with an announcement due read the feed (feedparser fetches URLs itself).
+    Only a run with an announcement due and not yet recorded reads the feed.
     """
-    if not any(e.kind == "announce" and e.start <= options.now for e in entries):
+    if not announcing:
         return set()
     source = options.feed or _default_feed(repo, config)
     if source is None:

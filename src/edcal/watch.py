@@ -4,6 +4,11 @@
 whose title or summary names a keyword (ignoring case and accents, on word boundaries)
 and no exclusion, drops those already reported, and remembers the rest in
 `calendar/watch-seen.json`. One broken or unreachable feed never stops the others.
+
+The seen file maps every key (entry id, link) to when it was first seen, and keeps what
+each mention was (feed, title, link, published, keywords) under its first key, for the
+site's Mentions page. Files written before those details were kept still read: their
+mentions simply have no details.
 """
 
 from __future__ import annotations
@@ -33,6 +38,8 @@ KEEP_MOST = 5000
 FEED_TIMEOUT = 20.0  # seconds; feedparser's own fetch has no timeout at all
 MAX_FEED_BYTES = 10 * 1024 * 1024
 USER_AGENT = "edcal-watch/0.1 (an editorial calendar reading its keyword feeds)"
+STORED_TITLE_CHARS = 300  # a title is kept this long in the seen file
+LATEST_MENTIONS = 100  # what the site's Mentions page lists
 _TAG = re.compile(r"<[^>]*>")
 
 
@@ -101,6 +108,25 @@ class WatchReport:
     def all_failed(self) -> bool:
         """Every configured feed failed (a run with no feed at all did not fail)."""
         return bool(self.feeds) and len(self.failures) == len(self.feeds)
+
+
+@dataclass(frozen=True)
+class Memory:
+    """What `calendar/watch-seen.json` remembers between runs."""
+
+    seen: dict[str, datetime] = field(default_factory=dict)  # key -> first seen
+    mentions: dict[str, Mention] = field(default_factory=dict)  # a mention's first key -> it
+    notes: tuple[str, ...] = ()  # why the file could not be read, if so
+
+    def latest(self, limit: int = LATEST_MENTIONS) -> list[tuple[datetime, Mention]]:
+        """The remembered mentions, newest first: (published, else first seen; mention)."""
+        dated = []
+        for key, mention in self.mentions.items():
+            when = mention.published or self.seen.get(key)
+            if when is not None:
+                dated.append((when, mention))
+        dated.sort(key=lambda item: (item[0], item[1].link, item[1].title), reverse=True)
+        return dated[:limit]
 
 
 class FeedError(Exception):
@@ -249,6 +275,7 @@ class _Scan:
     now: datetime
     present: set[str] = field(default_factory=set)
     mentions: list[Mention] = field(default_factory=list)
+    found: dict[str, Mention] = field(default_factory=dict)  # first key -> new mention
 
     def add(self, feed: Feed, entries: Sequence[Any]) -> None:
         for entry in entries:
@@ -265,16 +292,16 @@ class _Scan:
             for key in keys:
                 self.seen[key] = self.now
             link = str(entry.get("link") or "")
-            self.mentions.append(
-                Mention(feed.name, title or "(untitled)", link, _published(entry), keywords)
-            )
+            mention = Mention(feed.name, title or "(untitled)", link, _published(entry), keywords)
+            self.mentions.append(mention)
+            self.found[keys[0]] = mention
 
 
 def scan(
-    settings: WatchSettings, seen: Mapping[str, datetime], now: datetime, repo: Path
-) -> tuple[WatchReport, dict[str, datetime]]:
-    """Read every feed; the report and what is now seen (already trimmed)."""
-    state = _Scan(settings, dict(seen), now)
+    settings: WatchSettings, memory: Memory, now: datetime, repo: Path
+) -> tuple[WatchReport, Memory]:
+    """Read every feed; the report and what is now remembered (already trimmed)."""
+    state = _Scan(settings, dict(memory.seen), now)
     failures = []
     for feed in settings.feeds:
         try:
@@ -287,7 +314,9 @@ def scan(
     if settings.feeds and not settings.keywords:
         notes.append("no `watch.keywords`: nothing can match")
     report = WatchReport(tuple(state.mentions), tuple(failures), settings.feeds, now, tuple(notes))
-    return report, trim_seen(state.seen, state.present, now)
+    kept = trim_seen(state.seen, state.present, now)
+    mentions = {**memory.mentions, **state.found}
+    return report, Memory(kept, {key: m for key, m in mentions.items() if key in kept})
 
 
 def trim_seen(
@@ -300,46 +329,116 @@ def trim_seen(
     return dict(sorted(kept[:KEEP_MOST]))
 
 
-def read_seen(repo: Path) -> tuple[dict[str, datetime], list[str]]:
-    """`calendar/watch-seen.json` -> key -> first-seen time; an unreadable file is a note."""
+def read_seen(repo: Path) -> Memory:
+    """`calendar/watch-seen.json` -> what was seen and when; an unreadable file is a note.
+
+    A file without `mentions` (written before the details were kept) reads as seen keys
+    only; a malformed mention is skipped, not fatal.
+    """
     path = repo / SEEN_PATH
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        seen = {str(k): datetime.fromisoformat(v) for k, v in data["seen"].items()}
-        # A hand-edited time without an offset is read as UTC rather than crash the trim.
-        return {k: v if v.tzinfo else v.replace(tzinfo=UTC) for k, v in seen.items()}, []
+        seen = {str(k): _aware(datetime.fromisoformat(v)) for k, v in data["seen"].items()}
     except FileNotFoundError:
-        return {}, []
+        return Memory()
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
-        return {}, [f"{SEEN_PATH} could not be read ({error}): every mention counts as new"]
+        note = f"{SEEN_PATH} could not be read ({error}): every mention counts as new"
+        return Memory(notes=(note,))
+    stored = data.get("mentions")
+    mentions = {}
+    for key, value in (stored if isinstance(stored, dict) else {}).items():
+        mention = _stored_mention(value)
+        if mention is not None:
+            mentions[str(key)] = mention
+    return Memory(seen, mentions)
 
 
-def write_seen(repo: Path, seen: Mapping[str, datetime]) -> Path:
-    """Write the seen file atomically, one key per line so that git diffs stay small."""
+def _aware(moment: datetime) -> datetime:
+    # A hand-edited time without an offset is read as UTC rather than crash the trim.
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _stored_mention(value: object) -> Mention | None:
+    if not isinstance(value, dict):
+        return None
+    try:
+        published = value.get("published")
+        keywords = value.get("keywords") or []
+        return Mention(
+            feed=str(value.get("feed") or ""),
+            title=str(value.get("title") or "(untitled)"),
+            link=str(value.get("link") or ""),
+            published=_aware(datetime.fromisoformat(published)) if published else None,
+            keywords=tuple(str(k) for k in keywords) if isinstance(keywords, list) else (),
+        )
+    except (TypeError, ValueError):
+        return None
+
+
+def _stored_json(mention: Mention) -> dict[str, object]:
+    title = mention.title
+    if len(title) > STORED_TITLE_CHARS:
+        title = title[: STORED_TITLE_CHARS - 1].rstrip() + "…"
+    published = mention.published
+    return {
+        "feed": mention.feed,
+        "title": title,
+        "link": mention.link,
+        "published": published.astimezone(UTC).isoformat() if published else None,
+        "keywords": list(mention.keywords),
+    }
+
+
+def write_seen(
+    repo: Path, seen: Mapping[str, datetime], mentions: Mapping[str, Mention] | None = None
+) -> Path:
+    """Write the seen file atomically, one key and one mention per line (small git diffs).
+
+    `{"kept": "…", "seen": {key: first seen}, "mentions": {first key: {feed, title, link,
+    published, keywords}}}`; a mention is kept as long as its key is.
+    """
     path = repo / SEEN_PATH
     path.parent.mkdir(parents=True, exist_ok=True)
-    document = {
-        "kept": f"mentions still in a feed or first seen in the last {KEEP_DAYS} days,"
-        f" at most {KEEP_MOST}",
-        "seen": {key: when.isoformat(timespec="seconds") for key, when in seen.items()},
-    }
-    temporary = path.with_suffix(".tmp")
-    temporary.write_text(
-        json.dumps(document, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    kept = (
+        f"mentions still in a feed or first seen in the last {KEEP_DAYS} days, at most {KEEP_MOST}"
     )
+    times = {key: when.isoformat(timespec="seconds") for key, when in seen.items()}
+    details = [
+        f"    {_json(key)}: {_json(_stored_json(mention))}"
+        for key, mention in sorted((mentions or {}).items())
+        if key in seen
+    ]
+    text = "\n".join(
+        [
+            "{",
+            f'  "kept": {_json(kept)},',
+            '  "seen": '
+            + json.dumps(times, ensure_ascii=False, indent=2).replace("\n", "\n  ")
+            + ",",
+            '  "mentions": {' + ("\n" + ",\n".join(details) + "\n  }" if details else "}"),
+            "}",
+            "",
+        ]
+    )
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(text, encoding="utf-8")
     os.replace(temporary, path)  # never a half-written file, even if the run is killed
     return path
 
 
+def _json(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
 def watch(repo: Path, config: Config, now: datetime) -> WatchReport:
     """Read the configured feeds, report mentions not seen before, remember them."""
-    seen, notes = read_seen(repo)
-    report, kept = scan(watch_settings(config), seen, now, repo)
-    if kept or (repo / SEEN_PATH).exists():
-        write_seen(repo, kept)
-    if notes:
+    memory = read_seen(repo)
+    report, kept = scan(watch_settings(config), memory, now, repo)
+    if kept.seen or (repo / SEEN_PATH).exists():
+        write_seen(repo, kept.seen, kept.mentions)
+    if memory.notes:
         report = WatchReport(
-            report.mentions, report.failures, report.feeds, now, (*notes, *report.notes)
+            report.mentions, report.failures, report.feeds, now, (*memory.notes, *report.notes)
         )
     return report
 

@@ -337,3 +337,20 @@ def test_a_team_channel_hears_once_what_goes_out_soon_then_gets_the_digest(
     assert len(team) == 2
     assert team[1].startswith("edcal: 1 published")
     assert posted(outbox)[("s1", "x")] == 1
+
+
+def test_the_feed_is_read_only_while_an_announcement_waits(tmp_path: Path, outbox: Path) -> None:
+    files = {"calendar/edcal.yml": CONFIG, "content/blog/posts/a.md": article(channels="[x]")}
+    repo = clone(make_origin(tmp_path, files), tmp_path / "runner")
+    feed = tmp_path / "feed.xml"
+    feed.write_text(
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>'
+        "<item><title>An article</title>"
+        "<link>https://example.org/blog/2026/12/04/an-article/</link></item></channel></rss>"
+    )
+    publish(repo, PublishOptions(now=at("2026-12-04T09:05:00"), feed=str(feed)))
+    assert posted(outbox) == {("a1:announce", "x"): 1}
+    later = publish(
+        repo, PublishOptions(now=at("2026-12-04T09:20:00"), feed=str(tmp_path / "gone"))
+    )
+    assert later.notes == ()  # the missing feed was never opened

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 from sitebuild import REPO, mkdocs_build
+from siteledger import EVIL, LIVE_URL, write_history, write_mentions
 
 from conftest import RepoFactory
 from edcal.config import parse_config
@@ -66,7 +67,7 @@ def test_both_articles_are_on_the_december_page_as_planned(example_site: Path) -
 
 def _entry(html: str, anchor: str) -> str:
     start = html.index(f'id="{anchor}"')
-    return html[start : html.index("</li>", start)]
+    return html[start : html.index("</details>", start)]
 
 
 def test_the_calendar_pages_are_where_render_says(example_site: Path) -> None:
@@ -95,6 +96,13 @@ def test_subscribe_links_name_the_feeds_the_build_writes(example_site: Path) -> 
             assert f"webcal://atelier-libre.example.org/{name}" in landing
     for hint in ("Google Calendar", "Outlook", "Apple Calendar"):
         assert hint in landing
+
+
+def test_without_ledger_or_watch_file_nothing_extra_shows(example_site: Path) -> None:
+    landing = (example_site / "calendar/index.html").read_text(encoding="utf-8")
+    assert "Last publish run" not in landing and "admonition" not in landing
+    assert "mentions" not in landing
+    assert not (example_site / "calendar/mentions").exists()
 
 
 def test_calendar_pages_stay_out_of_navigation_and_search(example_site: Path) -> None:
@@ -195,3 +203,36 @@ def test_an_article_goes_live_at_the_calendar_hour(make_repo: RepoFactory) -> No
     after = repo / "after"
     mkdocs_build(repo / "mkdocs.yml", after, "2026-12-05T00:30:00+01:00")
     assert (after / "blog/2026/12/05/naive/index.html").is_file()
+
+
+def test_the_ledger_and_the_mentions_show_on_the_site(make_repo: RepoFactory) -> None:
+    repo = make_repo(
+        socials={
+            "pub.md": social(id="pub", channels="[x, mastodon]"),
+            "late.md": social(id="late", date="2026-12-03T12:30:00", channels="[x, facebook]"),
+        },
+        files={"mkdocs.yml": MINIMAL_MKDOCS, "content/index.md": "# Home\n"},
+    )
+    write_history(repo)
+    write_mentions(repo)
+    site = repo / "site"
+    mkdocs_build(repo / "mkdocs.yml", site, "2026-12-07T10:00:00+01:00")
+    december = (site / "calendar/2026-12/index.html").read_text(encoding="utf-8")
+    pub = _entry(december, "entry-pub")
+    assert f'x: ✓ published · <a href="{LIVE_URL}" rel="external">Live on x</a>' in pub
+    assert "mastodon: ✓ published (outbox)" in pub
+    assert "missed: too late, not posted" in _entry(december, "entry-late")
+    assert "flagged: a person must check" in december
+    # The runner's file:// paths reach no page and no feed.
+    for name in ("calendar/2026-12/index.html", "calendar.json", "calendar.ics"):
+        assert "file:" not in (site / name).read_text(encoding="utf-8"), name
+    assert LIVE_URL in (site / "calendar.json").read_text(encoding="utf-8")
+    landing = (site / "calendar/index.html").read_text(encoding="utf-8")
+    assert "Monday 7 December 2026, 06:00</time> (4.0 hours before this build)" in landing
+    assert '<div class="admonition warning" role="note">' in landing
+    assert 'href="../calendar/mentions/"' in landing
+    mentions = (site / "calendar/mentions/index.html").read_text(encoding="utf-8")
+    assert "L&#39;Atelier Libre ouvre" in mentions
+    assert EVIL not in mentions and "&lt;script&gt;alert(1)&lt;/script&gt;" in mentions
+    home = (site / "index.html").read_text(encoding="utf-8")
+    assert "calendar/mentions/" not in home  # out of the navigation, like the months

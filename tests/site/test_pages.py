@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from siteledger import EVIL, LIVE_URL, write_history, write_mentions
 
 from conftest import RepoFactory
+from edcal.ledger import health_warnings, history, read_ledger
 from edcal.load import load_content
 from edcal.plan import Entry, build_plan
 from edcal.render import entry_anchor, month_page
-from edcal.site.pages import Calendar, EntryView, Links, edit_prefix
+from edcal.site.pages import Calendar, EntryView, Health, Links, edit_prefix
+from edcal.watch import read_seen
 from repos import BASE_CONFIG, article, social
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -30,6 +33,102 @@ def _calendar(repo: Path, now: datetime = NOW) -> Calendar:
 def _render(calendar: Calendar, key: str, links: Links | None = None) -> str:
     page = next(p for p in calendar.pages if p.key == key or p.kind == key)
     return calendar.render(page, links or Links(edit_docs=EDIT))
+
+
+def _entry(html: str, anchor: str) -> str:
+    start = html.index(f'id="{anchor}"')
+    return html[start : html.index("</li>", html.index("</details>", start))]
+
+
+def _ledger_repo(make_repo: RepoFactory) -> Path:
+    repo = make_repo(
+        socials={
+            "pub.md": social(id="pub", channels="[x, mastodon]"),
+            "late.md": social(id="late", date="2026-12-03T12:30:00", channels="[x, facebook]"),
+            "next.md": social(id="next", date="2026-12-08T12:30:00"),
+        }
+    )
+    write_history(repo)
+    return repo
+
+
+def _ledger_calendar(repo: Path) -> Calendar:
+    content = load_content(repo)
+    ledger = read_ledger(repo)
+    plan = build_plan(repo, content, NOW, history=history(ledger))
+    health = Health(ledger.last_run(), tuple(health_warnings(ledger, NOW)))
+    return Calendar(content, plan, NOW, health=health)
+
+
+def test_entries_show_each_channels_outcome_in_words(make_repo: RepoFactory) -> None:
+    html = _render(_ledger_calendar(_ledger_repo(make_repo)), "2026-12")
+    pub = _entry(html, "entry-pub")
+    assert '<span class="edcal-sr">published</span>' in pub  # the summary line: ✓
+    assert (
+        f'<li class="edcal-outcome is-published">x: ✓ published · <a href="{LIVE_URL}"'
+        ' rel="external">Live on x</a></li>'
+    ) in pub
+    # The outbox's file:// URL is where a run wrote it, not a place a reader can go.
+    assert '<li class="edcal-outcome is-published">mastodon: ✓ published (outbox)</li>' in pub
+    assert "file:" not in html
+    late = _entry(html, "entry-late")
+    assert '<span aria-hidden="true">⚠ </span>flagged</span>' in late  # the most pressing
+    assert 'x: <span aria-hidden="true">⚠ </span>missed: too late, not posted</li>' in late
+    assert 'facebook: <span aria-hidden="true">⚠ </span>flagged: a person must check' in late
+    upcoming = _entry(html, "entry-next")
+    assert "edcal-outcome" not in upcoming and "edcal-result" not in upcoming
+
+
+def test_the_landing_tells_when_the_last_publish_run_was(make_repo: RepoFactory) -> None:
+    html = _render(_ledger_calendar(_ledger_repo(make_repo)), "landing")
+    assert (
+        'Last publish run: <time datetime="2026-12-07T06:00:00+01:00">Monday 7 December 2026,'
+        " 06:00</time> (4.0 hours before this build)."
+    ) in html
+    box = html[html.index('<div class="admonition warning"') :]
+    box = box[: box.index("</div>")]
+    assert "<p>The last publish run was 4.0 hours ago (2026-12-07T06:00+01:00)" in box
+
+
+def test_a_healthy_scheduler_shows_no_warning_and_no_ledger_shows_nothing(
+    make_repo: RepoFactory,
+) -> None:
+    repo = make_repo(socials={"a.md": social()})
+    content = load_content(repo)
+    plan = build_plan(repo, content, NOW)
+    recent = Health(NOW - timedelta(minutes=20))
+    html = _render(Calendar(content, plan, NOW, health=recent), "landing")
+    assert "(20 minutes before this build)." in html
+    assert "admonition" not in html
+    quiet = _render(Calendar(content, plan, NOW), "landing")
+    assert "edcal-health" not in quiet and "Last publish run" not in quiet
+    assert "Mentions" not in quiet
+
+
+def test_the_mentions_page_lists_the_latest_first_as_text(make_repo: RepoFactory) -> None:
+    repo = make_repo(socials={"a.md": social()})
+    write_mentions(repo)
+    content = load_content(repo)
+    plan = build_plan(repo, content, NOW)
+    calendar = Calendar(content, plan, NOW, mentions=read_seen(repo).latest())
+    landing = _render(calendar, "landing")
+    assert '<a href="../calendar/mentions/">Mentions: what the keyword feeds found</a>' in landing
+    html = _render(calendar, "mentions")
+    assert EVIL not in html
+    assert "Atelier libre &lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "javascript:" not in html  # a feed's link is followed only when it is http(s)
+    # Found on 6 December (no publication date) comes before published on 5 December.
+    assert html.index("&lt;script&gt;") < html.index("L&#39;Atelier Libre ouvre")
+    assert (
+        '<a href="https://news.example/1" rel="external nofollow ugc noopener">'
+        "L&#39;Atelier Libre ouvre</a>"
+    ) in html
+    assert (
+        '<span class="edcal-mention-feed">News</span> · <time datetime="2026-12-05T08:12:00+01:00">'
+        "Saturday 5 December 2026, 08:12</time> · keyword: "
+        '<span class="edcal-keyword">atelier libre</span>'
+    ) in html
+    assert 'found <time datetime="2026-12-06T08:00:00+01:00">' in html
 
 
 def test_a_title_holding_markup_is_shown_as_text(make_repo: RepoFactory) -> None:

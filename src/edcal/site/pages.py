@@ -1,4 +1,5 @@
-"""Content + plan + now -> the calendar's pages (landing, months, ISO weeks, agenda) as HTML.
+"""Content + plan + now -> the calendar's pages (landing, months, ISO weeks, agenda,
+mentions) as HTML.
 
 Nothing here imports MkDocs: the plugin turns `Calendar.pages` into generated files and
 asks `Calendar.render` for each page's HTML, so the benchmark can time the rendering alone.
@@ -10,12 +11,12 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Literal
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import jinja2
 from markupsafe import Markup
@@ -31,11 +32,13 @@ from edcal.render import (
     entry_anchor,
     social_parts,
 )
+from edcal.watch import LATEST_MENTIONS, Mention
 
 AGENDA_DAYS = 30
+MENTIONS_URI = f"{CALENDAR_DIR}/mentions.md"
 SUMMARY_TITLE_CHARS = 400
 EXCERPT_CHARS = 280
-PageKind = Literal["landing", "month", "week", "agenda"]
+PageKind = Literal["landing", "month", "week", "agenda", "mentions"]
 KIND_LABELS: Mapping[str, str] = {
     "post": "Article",
     "announce": "Announcement",
@@ -50,6 +53,19 @@ MONTHS = (
     *("July", "August", "September", "October", "November", "December"),
 )
 FALLBACK_COLOR = "#6b7280"
+# What the ledger recorded for one channel, in words: a state is never told by colour alone.
+OUTCOME_TEXTS: Mapping[str, str] = {
+    "published": "✓ published",
+    "imported": "✓ recorded as done (imported, not posted by edcal)",
+    "claimed": "being published (claimed by a run)",
+    "uncertain": "uncertain: the next run checks whether it went out",
+    "failed": "failed: the next run tries again while it is due",
+    "missed": "missed: too late, not posted",
+    "flagged": "flagged: a person must check",
+}
+# The states that need attention, the most pressing first: the one the summary line names.
+PROBLEM_STATES = ("flagged", "failed", "uncertain", "missed")
+DONE_STATES = frozenset({"published", "imported"})
 _MORE = "<!-- more -->"
 # Ends each entry in entries.html's output; escaped text can never hold it ("<" is escaped).
 MARKER = "<!--edcal:entry-->"
@@ -89,7 +105,8 @@ class EntryView:
     edit: str
     article: str
     live: bool
-    published: list[dict[str, str]]
+    outcomes: list[dict[str, str]]  # per channel: label, state, text, url (http(s) only)
+    result: str  # the summary's word for the outcomes: "✓", a problem state, or ""
 
 
 @dataclass(frozen=True)
@@ -115,6 +132,14 @@ class Links:
         if self.edit_docs.endswith("/" + prefix):
             return self.edit_docs[: -len(prefix)] + path
         return ""
+
+
+@dataclass(frozen=True)
+class Health:
+    """The scheduled publish runs as the ledger knows them, for the landing page."""
+
+    last_run: datetime | None
+    warnings: tuple[str, ...] = ()
 
 
 def edit_prefix(repo_url: str | None, edit_uri: str | None) -> str:
@@ -156,8 +181,14 @@ class Calendar:
         templates: Mapping[str, str] | None = None,
         *,
         directory_urls: bool = True,
+        health: Health | None = None,
+        mentions: Sequence[tuple[datetime, Mention]] | None = None,
     ) -> None:
+        """`health` (from the ledger) shows on the landing page; `mentions` (newest first,
+        from `edcal watch`'s seen file) get a page of their own. None: neither shows."""
         self.config: Config = content.config
+        self.health = health
+        self.mentions = mentions
         self.tz = self.config.timezone
         self.now = now.astimezone(self.tz)
         self.templates = templates or {}
@@ -189,11 +220,14 @@ class Calendar:
 
     @property
     def pages(self) -> list[CalendarPage]:
-        """Every page: the landing, the agenda, one per month and one per ISO week."""
+        """Every page: the landing, the agenda, the mentions (when `edcal watch` keeps
+        them), one per month and one per ISO week."""
         pages = [
             CalendarPage(f"{CALENDAR_DIR}/index.md", "landing", "Calendar"),
             CalendarPage(f"{CALENDAR_DIR}/agenda.md", "agenda", "Agenda: the next 30 days"),
         ]
+        if self.mentions is not None:
+            pages.append(CalendarPage(MENTIONS_URI, "mentions", "Mentions"))
         for year, month in self.months:
             key = f"{year}-{month:02d}"
             pages.append(
@@ -234,8 +268,14 @@ class Calendar:
             context.update(self._week_context(page.key, root, links))
         elif page.kind == "agenda":
             context.update(self._agenda_context(links))
+        elif page.kind == "mentions":
+            context.update(self._mentions_context())
         else:
             context["months"] = [self._month_link(year, month, root) for year, month in self.months]
+            context["health"] = self._health_context()
+            context["mentions_url"] = (
+                root + self.url(MENTIONS_URI) if self.mentions is not None else ""
+            )
         template = environment().get_template(f"{page.kind}.html")
         return template.render(context)
 
@@ -313,6 +353,34 @@ class Calendar:
                 for day, entries in days.items()
             ],
         }
+
+    def _health_context(self) -> dict[str, object] | None:
+        if self.health is None:
+            return None
+        last = self.health.last_run
+        return {
+            "last_run": _moment_label(last.astimezone(self.tz)) if last is not None else "",
+            "last_run_iso": last.astimezone(self.tz).isoformat() if last is not None else "",
+            "since": _before_build(self.now - last) if last is not None else "",
+            "warnings": [w[:1].upper() + w[1:] for w in self.health.warnings],
+        }
+
+    def _mentions_context(self) -> dict[str, object]:
+        mentions = []
+        for when, mention in self.mentions or ():
+            local = when.astimezone(self.tz)
+            mentions.append(
+                {
+                    "title": mention.title,
+                    "url": web_url(mention.link),
+                    "feed": mention.feed,
+                    "date": local.isoformat(),
+                    "when": _moment_label(local),
+                    "dated": mention.published is not None,
+                    "keywords": mention.keywords,
+                }
+            )
+        return {"title": "Mentions", "mentions": mentions, "limit": LATEST_MENTIONS}
 
     def _cell(
         self, day: date, root: str, links: Links, month: int | None = None
@@ -418,11 +486,38 @@ class Calendar:
             edit=links.edit_url(entry.source.path),
             article=self._site_root_relative(article) if article else "",
             live=bool(article),
-            published=[
-                {"label": self._channel(name)["label"], "url": url}
-                for name, url in entry.published.items()
-            ],
+            outcomes=self._outcomes(entry) if entry.outcomes or entry.published else [],
+            result=_result(entry) if entry.outcomes else "",
         )
+
+    def _outcomes(self, entry: Entry) -> list[dict[str, str]]:
+        """Per channel, what the ledger recorded and where the post is live.
+
+        Only http(s) URLs become links: the outbox records `file://` URLs, a path on the
+        machine that ran the publish, which means nothing (and tells too much) on a site.
+        """
+        names = [*entry.channels]
+        names += [n for n in (*entry.outcomes, *entry.published) if n not in names]
+        found = []
+        for name in names:
+            state = entry.outcomes.get(name) or ("published" if name in entry.published else "")
+            if not state:
+                continue
+            where = entry.published.get(name, "")
+            url = web_url(where)
+            text = OUTCOME_TEXTS.get(state, state)
+            if state == "published" and where.startswith("file:"):
+                text += " (outbox)"
+            found.append(
+                {
+                    "label": self._channel(name)["label"],
+                    "state": state,
+                    "text": text,
+                    "url": url,
+                    "warn": "warn" if state in PROBLEM_STATES else "",
+                }
+            )
+        return found
 
     def _marks(
         self, names: tuple[str, ...], channels: list[dict[str, str]]
@@ -606,6 +701,43 @@ def _span_label(monday: date) -> str:
 
 def _moment_label(moment: datetime) -> str:
     return f"{day_label(moment.date())}, {moment:%H:%M}"
+
+
+def _before_build(delta: timedelta) -> str:
+    """How long before the build's `now` something happened: `3.5 hours before this build`."""
+    seconds = delta.total_seconds()
+    after = seconds < 0
+    seconds = abs(seconds)
+    if seconds < 3600:
+        minutes = round(seconds / 60)
+        amount = f"{minutes} minute{'s' * (minutes != 1)}"
+    elif seconds < 48 * 3600:
+        amount = f"{seconds / 3600:.1f} hours"
+    else:
+        amount = f"{seconds / 86400:.0f} days"
+    return f"{amount} {'after' if after else 'before'} this build"
+
+
+def _result(entry: Entry) -> str:
+    """The one word the summary line shows: the most pressing problem, else ✓ when every
+    channel is done, else nothing (still going out)."""
+    states = set(entry.outcomes.values())
+    for state in PROBLEM_STATES:
+        if state in states:
+            return state
+    channels = entry.channels or tuple(entry.outcomes)
+    if all(entry.outcomes.get(name) in DONE_STATES for name in channels):
+        return "✓"
+    return ""
+
+
+def web_url(url: str) -> str:
+    """`url` when it is an http(s) URL a reader can follow, else ""."""
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return ""
+    return url.strip() if parts.scheme.lower() in ("http", "https") and parts.netloc else ""
 
 
 def _grouped(

@@ -4,6 +4,10 @@ Order matters: `on_files` runs first (priority 100) so the blog plugin, whose `o
 runs late (-50) and reads every post's file right there, never sees an article that is
 not due and reads dates as edcal does; `on_nav` runs after it, once the blog plugin has
 given the posts their URLs; `on_post_build` writes the .ics and JSON feeds.
+
+The ledger is read once per build: it gives the plan each entry's outcome per channel
+and its live URLs, and the landing page the scheduler's health. `edcal watch`'s seen file,
+when there is one, gives the Mentions page.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import json
 import tempfile
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -24,13 +29,15 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 
+from edcal.ledger import Ledger, health_warnings, history, read_ledger
 from edcal.load import CONTENT_DIR, POSTS_DIR, SOCIAL_DIR, load_content
 from edcal.model import Content, Post
 from edcal.plan import Plan, build_plan
 from edcal.render import load_templates
 from edcal.site.blog import aligned_front_matter, is_due
-from edcal.site.pages import Calendar, CalendarPage, Links, edit_prefix
+from edcal.site.pages import Calendar, CalendarPage, Health, Links, edit_prefix, web_url
 from edcal.times import current_time
+from edcal.watch import SEEN_PATH, Mention, read_seen
 
 log = get_plugin_logger(__name__)
 
@@ -102,8 +109,9 @@ class EdcalPlugin(BasePlugin[EdcalConfig]):  # type: ignore[no-untyped-call]
                 f" ({content.config.site_url}); announcements and feeds would point elsewhere"
             )
         now = current_time(None, tz)
+        ledger = read_ledger(self.repo)
         self.content = content
-        self.plan = build_plan(self.repo, content, now)
+        self.plan = build_plan(self.repo, content, now, history=history(ledger))
         self._show_due_articles(files, content, now)
         self.calendar = Calendar(
             content,
@@ -111,6 +119,8 @@ class EdcalPlugin(BasePlugin[EdcalConfig]):  # type: ignore[no-untyped-call]
             now,
             load_templates(self.repo),
             directory_urls=config.use_directory_urls,
+            health=_health(ledger, now),
+            mentions=self._mentions(),
         )
         self.pages = {}
         for page in self.calendar.pages:
@@ -128,6 +138,15 @@ class EdcalPlugin(BasePlugin[EdcalConfig]):  # type: ignore[no-untyped-call]
         for uri in ASSET_URIS:
             files.append(File.generated(config, uri, abs_src_path=str(ASSETS / Path(uri).name)))
         return files
+
+    def _mentions(self) -> list[tuple[datetime, Mention]] | None:
+        """The latest mentions `edcal watch` remembers; None when it never ran here."""
+        if not (self.repo / SEEN_PATH).is_file():
+            return None
+        memory = read_seen(self.repo)
+        for note in memory.notes:
+            log.info(f"edcal: {note}")  # the next watch run says so too; not worth a failed build
+        return memory.latest()
 
     def _show_due_articles(self, files: Files, content: Content, now: datetime) -> None:
         posts = {post.source.path.removeprefix(CONTENT_DIR + "/"): post for post in content.posts}
@@ -206,13 +225,34 @@ class EdcalPlugin(BasePlugin[EdcalConfig]):  # type: ignore[no-untyped-call]
             return
         from edcal.outputs.feeds import write_feeds  # icalendar is imported only when needed
 
-        write_feeds(Path(config.site_dir), self.content.config, self.plan)
+        write_feeds(Path(config.site_dir), self.content.config, _public(self.plan))
 
     def on_shutdown(self) -> None:
         """Remove the aligned copies of the articles."""
         if self._copies is not None:
             self._copies.cleanup()
             self._copies = None
+
+
+def _health(ledger: Ledger, now: datetime) -> Health | None:
+    """The scheduler's health, once there is a ledger to judge it by (None before that)."""
+    if not ledger.records and not ledger.heartbeats:
+        return None
+    return Health(ledger.last_run(), tuple(health_warnings(ledger, now)))
+
+
+def _public(plan: Plan) -> Plan:
+    """The plan as the site's feeds publish it: live URLs only when a reader can follow them.
+
+    The outbox records `file://` URLs (a path on the machine that ran the publish).
+    """
+    entries = tuple(
+        replace(e, published={c: u for c, u in e.published.items() if web_url(u)})
+        if any(not web_url(u) for u in e.published.values())
+        else e
+        for e in plan.entries
+    )
+    return replace(plan, entries=entries)
 
 
 def _stub(page: CalendarPage) -> str:
