@@ -62,6 +62,29 @@ class CannotTell(DeliveryError):
     """The platform cannot be asked whether a post exists: a human must look."""
 
 
+@dataclass(frozen=True)
+class Image:
+    """An image read for upload: its bytes, file name and media type."""
+
+    data: bytes
+    name: str
+    media_type: str
+
+
+def read_image(channel: str, path: str) -> Image:
+    """The image at `path`; a file that cannot be read is a PermanentError naming it."""
+    import mimetypes
+    from pathlib import Path
+
+    file = Path(path)
+    try:
+        data = file.read_bytes()
+    except OSError as error:
+        raise PermanentError(f"{channel}: cannot read {file.name}: {error}") from None
+    media_type = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
+    return Image(data, file.name, media_type)
+
+
 class Adapter(Protocol):
     """A platform as publishing sees it: post, and look a post up by its key."""
 

@@ -35,6 +35,7 @@ from edcal.platforms.base import (
     Outgoing,
     PermanentError,
     TransientError,
+    read_image,
 )
 from edcal.platforms.secrets import credential, scrub
 
@@ -197,10 +198,7 @@ class BlueskyAdapter:
         client = self.client()
         images = []
         for path, alt in media[:4]:
-            try:
-                data = Path(path).read_bytes()
-            except OSError as error:
-                raise PermanentError(f"{self.channel.name}: cannot read {path}: {error}") from None
+            data = read_image(self.channel.name, path).data
             if len(data) > MAX_IMAGE:
                 raise PermanentError(
                     f"{self.channel.name}: {Path(path).name} is {len(data):,} bytes;"

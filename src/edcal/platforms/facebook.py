@@ -16,9 +16,7 @@ Page: it is recorded as published, with an empty id.
 from __future__ import annotations
 
 import json
-import mimetypes
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -32,6 +30,7 @@ from edcal.platforms.base import (
     Outgoing,
     PermanentError,
     TransientError,
+    read_image,
 )
 from edcal.platforms.secrets import credential, scrub
 
@@ -117,12 +116,7 @@ class FacebookAdapter:
 
     def _upload(self, path: str, alt: str) -> str:
         """One unpublished photo with its alt text; its id, to attach to the post."""
-        file = Path(path)
-        try:
-            content = file.read_bytes()
-        except OSError as error:
-            raise PermanentError(f"{self.channel.name}: cannot read {file.name}: {error}") from None
-        media_type = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
+        image = read_image(self.channel.name, path)
         fields = {"published": "false"}
         if alt:
             fields["alt_text_custom"] = alt
@@ -130,7 +124,7 @@ class FacebookAdapter:
             "POST",
             f"/{self.page_id}/photos",
             data=fields,
-            files={"source": (file.name, content, media_type)},
+            files={"source": (image.name, image.data, image.media_type)},
         )
         photo = str(answer.get("id") or "")
         if not photo:

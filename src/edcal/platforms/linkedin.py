@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -37,6 +36,7 @@ from edcal.platforms.base import (
     Outgoing,
     PermanentError,
     TransientError,
+    read_image,
 )
 from edcal.platforms.secrets import credential, scrub
 
@@ -155,11 +155,7 @@ class LinkedInAdapter:
 
     def _upload(self, path: str) -> str:
         """Register an image, PUT its bytes to the upload URL; the image URN."""
-        file = Path(path)
-        try:
-            data = file.read_bytes()
-        except OSError as error:
-            raise PermanentError(f"{self.channel.name}: cannot read {file.name}: {error}") from None
+        data = read_image(self.channel.name, path).data
         response = self._send(
             "POST",
             "/rest/images",

@@ -19,10 +19,8 @@ to another host, e.g. a local fake server for a trial run.
 
 from __future__ import annotations
 
-import mimetypes
 import time
 from collections.abc import Callable, Mapping
-from pathlib import Path
 from typing import Any
 
 import requests
@@ -38,6 +36,7 @@ from edcal.platforms.base import (
     Outgoing,
     PermanentError,
     TransientError,
+    read_image,
 )
 from edcal.platforms.secrets import credential, scrub
 
@@ -173,21 +172,16 @@ class XAdapter:
 
     def _upload(self, path: str, alt: str) -> str:
         """Upload one image (`POST /2/media/upload`) and set its alt text; the media id."""
-        file = Path(path)
-        try:
-            data = file.read_bytes()
-        except OSError as error:
-            raise PermanentError(f"{self.channel.name}: cannot read {file.name}: {error}") from None
-        media_type = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
+        image = read_image(self.channel.name, path)
         answer = self._call(
             "media upload",
             f"{self.base}/2/media/upload",
-            files={"media": (file.name, data, media_type)},
-            data={"media_category": "tweet_image", "media_type": media_type},
+            files={"media": (image.name, image.data, image.media_type)},
+            data={"media_category": "tweet_image", "media_type": image.media_type},
         )
         media_id = str((answer.get("data") or {}).get("id") or "")
         if not media_id:
-            raise PermanentError(f"{self.channel.name}: X gave no media id for {file.name}")
+            raise PermanentError(f"{self.channel.name}: X gave no media id for {image.name}")
         if alt:
             self._call(
                 "media metadata",
