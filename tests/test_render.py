@@ -44,3 +44,27 @@ def test_entry_urls_point_at_the_local_month_page() -> None:
         "https://ex.org/calendar/2026-12/#entry-post-1-announce"
     )
     assert entry_anchor("Check@2026-12-01T09:00") == "entry-check-2026-12-01t09-00"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "{{url}} and {{ title }}",
+        "{{ title }}: {{ url | upper }}",
+        "{% if url %}{{ url }}{% endif %}",
+    ],
+)
+def test_simple_placeholders_fill_exactly_as_jinja_does(text: str) -> None:
+    import jinja2
+
+    expected = jinja2.Environment(undefined=jinja2.StrictUndefined).from_string(text)
+    assert fill(text, url="https://ex.org/a/", title="T") == expected.render(
+        url="https://ex.org/a/", title="T"
+    )
+
+
+def test_an_unknown_placeholder_is_an_error() -> None:
+    from edcal.render import RenderError
+
+    with pytest.raises(RenderError, match="nope"):
+        fill("See {{ nope }}", url="u")

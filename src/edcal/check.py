@@ -7,7 +7,7 @@ from pathlib import Path, PurePosixPath
 
 from edcal.hints import did_you_mean
 from edcal.load import CONTENT_DIR
-from edcal.model import Content, Item, Post, Problem, SocialPost, Source
+from edcal.model import Content, Item, Post, Problem, SocialPost
 from edcal.render import (
     THREAD_PLATFORMS,
     RenderError,
@@ -98,12 +98,12 @@ def _announcements(templates: Mapping[str, str], content: Content, post: Post) -
         channel = content.config.channels.get(name)
         if channel is None:
             continue
-        source = post.line_of("announce") if name in post.announce else post.line_of("channels")
+        key = "announce" if name in post.announce else "channels"
         try:
             text = announcement_text(content.config, templates, post, name)
         except RenderError as error:
             yield Problem(
-                source,
+                post.line_of(key),
                 "error",
                 f"announcement for {name}: {error}",
                 "only {{ url }} and {{ title }} exist",
@@ -111,7 +111,7 @@ def _announcements(templates: Mapping[str, str], content: Content, post: Post) -
             )
             continue
         yield from _lengths(
-            source, f"announcement on {name}", channel.platform, channel.limit, (text,)
+            post, key, f"announcement on {name}", channel.platform, channel.limit, (text,)
         )
 
 
@@ -132,16 +132,20 @@ def _social_texts(
         else:
             url = article_url(content.config, article)
             yield from _not_before_article(social, article)
+    rendered: dict[str, tuple[str, ...]] = {}  # text -> parts: channels often share one text
     for name in social.channels:
         channel = content.config.channels.get(name)
         if channel is None:
             continue
-        source = social.line_of("variants") if name in social.variants else social.line_of("body")
+        key = "variants" if name in social.variants else "body"
         try:
-            parts = social_parts(social, name, url or "{{ url }}")
+            text = social.text_for(name)
+            if text not in rendered:
+                rendered[text] = social_parts(social, name, url or "{{ url }}")
+            parts = rendered[text]
         except RenderError as error:
             yield Problem(
-                source,
+                social.line_of(key),
                 "error",
                 f"text for {name}: {error}",
                 "the only placeholder is {{ url }}",
@@ -150,7 +154,7 @@ def _social_texts(
             continue
         if len(parts) > 1 and channel.platform not in THREAD_PLATFORMS:
             yield Problem(
-                source,
+                social.line_of(key),
                 "error",
                 f"{channel.platform} has no threads, but the text for {name}"
                 f" has {len(parts)} parts",
@@ -158,20 +162,19 @@ def _social_texts(
                 "thread",
             )
             continue
-        if "{{ url }}" in " ".join(parts) and social.link is None:
+        if social.link is None and any("{{ url }}" in part for part in parts):
             yield Problem(
-                source,
+                social.line_of(key),
                 "error",
                 "the text uses {{ url }} but the post has no `link`",
                 "add `link: blog/posts/….md`",
                 "link",
             )
-        what = f"text for {name}"
-        yield from _lengths(source, what, channel.platform, channel.limit, parts)
+        yield from _lengths(social, key, f"text for {name}", channel.platform, channel.limit, parts)
 
 
 def _lengths(
-    source: Source, what: str, platform: str, limit: int, parts: tuple[str, ...]
+    item: Item, key: str, what: str, platform: str, limit: int, parts: tuple[str, ...]
 ) -> Iterator[Problem]:
     for number, part in enumerate(parts, start=1):
         if not part.strip():
@@ -182,7 +185,7 @@ def _lengths(
         label = f"{what}, part {number} of {len(parts)}" if len(parts) > 1 else what
         reason = counted.reason or f"{counted.length} {counted.unit}, limit {counted.limit}"
         yield Problem(
-            source,
+            item.line_of(key),
             "error",
             f"{label} is too long for {platform}: {reason}",
             "shorten it, split it into a thread with a `---` line, or give this channel a variant",

@@ -397,7 +397,8 @@ def _suggest_id(path: str) -> str:
 
 
 def _first_words(body: str, size: int = 60) -> str:
-    line = next((line.strip() for line in body.splitlines() if line.strip()), "")
+    # Only the first non-blank line matters: no need to split the whole body.
+    line = body.lstrip().split("\n", 1)[0].strip()
     return line if len(line) <= size else line[: size - 1].rstrip() + "…"
 
 

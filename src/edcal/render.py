@@ -56,12 +56,34 @@ def fill(text: str, **values: str) -> str:
     """Fill `{{ name }}` placeholders (Jinja2, strict); plain text is returned untouched."""
     if "{{" not in text and "{%" not in text:
         return text
+    simple = _simple_fill(text, values)
+    if simple is not None:
+        return simple
     import jinja2
 
     try:
         return _compile(text).render(**values)
     except jinja2.TemplateError as error:
         raise RenderError(str(error)) from None
+
+
+_PLACEHOLDER = re.compile(r"\{\{\s*([a-z_]+)\s*\}\}")
+
+
+def _simple_fill(text: str, values: dict[str, str]) -> str | None:
+    """`{{ name }}` placeholders alone, filled without Jinja; None for anything else.
+
+    Most texts hold only `{{ url }}` or `{{ title }}`; compiling a Jinja template for each
+    of thousands of posts would dominate `edcal check`. Same result as Jinja's (no
+    autoescape, strict undefined), which handles every other case.
+    """
+    rest = _PLACEHOLDER.sub("", text)
+    if "{{" in rest or "{%" in rest or "{#" in rest or "}}" in rest:
+        return None
+    names = _PLACEHOLDER.findall(text)
+    if any(name not in values for name in names):
+        return None  # let Jinja raise its own "undefined" error
+    return _PLACEHOLDER.sub(lambda match: values[match.group(1)], text)
 
 
 @lru_cache(maxsize=1024)
