@@ -93,3 +93,8 @@ def test_paths_are_relative_to_the_repository_even_when_it_is_the_current_folder
     assert post.source.path == "content/social/a.md"
     (again,) = load_content(repo).socials
     assert again.source.path == "content/social/a.md"
+
+
+def test_a_front_matter_that_is_never_closed_says_so(make_repo: RepoFactory) -> None:
+    content = load_content(make_repo(socials={"a.md": "---\nid: a\ndate: 2026-12-01\n"}))
+    assert [p.message for p in content.problems] == ["the front-matter is not closed"]

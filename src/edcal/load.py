@@ -174,18 +174,19 @@ def _parse_file(path: Path, relative: str, config: Config, problems: list[Proble
         fail(line, f"not valid UTF-8 (byte {raw[error.start]:#04x})", "save the file as UTF-8")
         return None
     text = text.removeprefix("\ufeff")
-    if not _SPLITTER.detect(text):
+    # python-frontmatter's own boundary pattern; one split tells all three cases apart.
+    pieces = _SPLITTER.FM_BOUNDARY.split(text, 2)
+    if pieces[0] or len(pieces) == 1:
         fail(
             1,
             "no front-matter: the file must start with a `---` line",
             "begin with ---, then `id:`, `date:`, `status:` lines, then ---",
         )
         return None
-    try:
-        _, front, body = _SPLITTER.FM_BOUNDARY.split(text, 2)
-    except ValueError:
+    if len(pieces) == 2:
         fail(1, "the front-matter is not closed", "end it with a line holding only ---")
         return None
+    _, front, body = pieces
     try:
         parsed = parse_yaml(front, first_line=1)
     except YamlSyntaxError as error:
