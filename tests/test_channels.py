@@ -3,7 +3,6 @@ check of the credentials against the platforms (our fake server on 127.0.0.1).""
 
 from __future__ import annotations
 
-import importlib.util
 import subprocess
 import sys
 import types
@@ -18,8 +17,8 @@ from conftest import RepoFactory
 from edcal.channels import verify_channel
 from edcal.cli import main
 from edcal.config import parse_config
+from fakeserver import fake_platforms
 
-SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "fake_platforms.py"
 SECRETS = {
     "X_CONSUMER_KEY": "ck-value-1111",
     "X_CONSUMER_SECRET": "cs-value-2222",
@@ -76,14 +75,8 @@ def run(repo: Path, *args: str, env: dict[str, str] | None = None) -> Result:
 
 @pytest.fixture
 def fake() -> Iterator[Any]:
-    if not SCRIPT.exists():
-        pytest.skip("scripts/fake_platforms.py is not there")
-    spec = importlib.util.spec_from_file_location("fake_platforms", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["fake_platforms"] = module  # dataclasses look their module up by name
-    spec.loader.exec_module(module)
-    with module.FakePlatforms() as server:
+    """Our fake platform server on 127.0.0.1 (scripts/fake_platforms.py)."""
+    with fake_platforms().FakePlatforms() as server:
         yield server
 
 

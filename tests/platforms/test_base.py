@@ -16,5 +16,5 @@ def test_an_image_is_read_with_its_media_type(tmp_path: Path) -> None:
 
 
 def test_a_missing_image_is_a_permanent_error_naming_the_file(tmp_path: Path) -> None:
-    with pytest.raises(PermanentError, match="x: cannot read gone.jpg"):
+    with pytest.raises(PermanentError, match=r"x: cannot read gone\.jpg"):
         read_image("x", str(tmp_path / "gone.jpg"))

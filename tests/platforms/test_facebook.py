@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,6 +23,7 @@ from edcal.platforms.base import (
     TransientError,
 )
 from edcal.platforms.facebook import DEFAULT_GRAPH_VERSION, FacebookAdapter, verify
+from fakeserver import fake_platforms
 
 TOKEN = "EAAB-page-token-6666"
 ENV = {"FACEBOOK_PAGE_TOKEN": TOKEN}
@@ -194,20 +193,10 @@ def test_verify_refuses_a_token_of_another_page_or_user() -> None:
         verify(fb_channel(), ENV, transport)
 
 
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "fake_platforms.py"
-
-
 @pytest.fixture
 def fake() -> Iterator[Any]:
     """Our fake platform server on 127.0.0.1 (scripts/fake_platforms.py)."""
-    if not SCRIPT.exists():
-        pytest.skip("scripts/fake_platforms.py is not there")
-    spec = importlib.util.spec_from_file_location("fake_platforms", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["fake_platforms"] = module  # dataclasses look their module up by name
-    spec.loader.exec_module(module)
-    with module.FakePlatforms() as server:
+    with fake_platforms().FakePlatforms() as server:
         yield server
 
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,6 +22,7 @@ from edcal.platforms.base import (
     TransientError,
 )
 from edcal.platforms.linkedin import DEFAULT_VERSION, LinkedInAdapter, little_text, verify
+from fakeserver import fake_platforms
 
 TOKEN = "li-token-5555-secret"
 ENV = {"LINKEDIN_TOKEN": TOKEN}
@@ -231,20 +230,10 @@ def test_verify_with_a_refused_token_is_an_auth_error() -> None:
         verify(li_channel(), ENV, transport)
 
 
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "fake_platforms.py"
-
-
 @pytest.fixture
 def fake() -> Iterator[Any]:
     """Our fake platform server on 127.0.0.1 (scripts/fake_platforms.py)."""
-    if not SCRIPT.exists():
-        pytest.skip("scripts/fake_platforms.py is not there")
-    spec = importlib.util.spec_from_file_location("fake_platforms", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["fake_platforms"] = module  # dataclasses look their module up by name
-    spec.loader.exec_module(module)
-    with module.FakePlatforms() as server:
+    with fake_platforms().FakePlatforms() as server:
         yield server
 
 

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -26,6 +23,7 @@ from edcal.platforms.base import (
 )
 from edcal.platforms.webhook import DISCORD_LIMIT, WebhookAdapter, digest, heads_up, verify
 from edcal.publish import Outcome, Report
+from fakeserver import fake_platforms
 
 SLACK_URL = "https://hooks.slack.com/services/T0001/B0002/sEcReTsEcReT"
 DISCORD_URL = "https://discord.com/api/webhooks/123456/tOkEnToKeNtOkEn"
@@ -239,20 +237,10 @@ def test_digest_says_what_went_out_and_what_needs_a_look() -> None:
     assert digest(Report(())) == ""
 
 
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "fake_platforms.py"
-
-
 @pytest.fixture
 def fake() -> Iterator[Any]:
     """Our fake platform server on 127.0.0.1 (scripts/fake_platforms.py)."""
-    if not SCRIPT.exists():
-        pytest.skip("scripts/fake_platforms.py is not there")
-    spec = importlib.util.spec_from_file_location("fake_platforms", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["fake_platforms"] = module  # dataclasses look their module up by name
-    spec.loader.exec_module(module)
-    with module.FakePlatforms() as server:
+    with fake_platforms().FakePlatforms() as server:
         yield server
 
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,6 +16,7 @@ from edcal.config import parse_config
 from edcal.model import Channel
 from edcal.platforms.base import AuthError, CannotTell, Delivery, Outgoing, TransientError
 from edcal.platforms.x import XAdapter, make_adapter, verify
+from fakeserver import fake_platforms
 
 API = "https://api.x.com"
 ENV = {
@@ -285,20 +284,10 @@ def test_verify_with_refused_keys_is_an_auth_error(api: responses.RequestsMock) 
         verify(x_channel(), ENV)
 
 
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "fake_platforms.py"
-
-
 @pytest.fixture
 def fake() -> Iterator[Any]:
     """Our fake platform server on 127.0.0.1 (scripts/fake_platforms.py)."""
-    if not SCRIPT.exists():
-        pytest.skip("scripts/fake_platforms.py is not there")
-    spec = importlib.util.spec_from_file_location("fake_platforms", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["fake_platforms"] = module  # dataclasses look their module up by name
-    spec.loader.exec_module(module)
-    with module.FakePlatforms() as server:
+    with fake_platforms().FakePlatforms() as server:
         yield server
 
 
