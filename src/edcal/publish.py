@@ -564,12 +564,15 @@ def _notify_team(
     Each entry gets one heads-up: it is recorded in the ledger under the channel
     `<team channel>~heads-up`, so the next run 15 minutes later stays quiet.
     """
-    from edcal.platforms.webhook import digest, heads_up
-
     team = [
         c for c in content.config.channels.values()
         if c.platform == "webhook" and c.settings.get("purpose") == "team"
     ]  # fmt: skip
+    if not team:
+        return []
+    # Only now: the webhook module brings httpx, which a run without team chat never needs.
+    from edcal.platforms.webhook import digest, heads_up
+
     target = options.target or content.config.publish.target
     written: list[Path] = []
     for channel in team:

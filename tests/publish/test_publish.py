@@ -354,3 +354,19 @@ def test_the_feed_is_read_only_while_an_announcement_waits(tmp_path: Path, outbo
         repo, PublishOptions(now=at("2026-12-04T09:20:00"), feed=str(tmp_path / "gone"))
     )
     assert later.notes == ()  # the missing feed was never opened
+
+
+def test_a_run_with_nothing_due_imports_no_platform_client(tmp_path: Path, outbox: Path) -> None:
+    repo = clone(make_origin(tmp_path, calendar_files(1, "[x, mastodon]")), tmp_path / "runner")
+    code = (
+        "import sys\nfrom edcal.cli import main\n"
+        "try:\n    main(['--repo', sys.argv[1], '--now', '2026-11-30T06:00:00+01:00',"
+        " 'publish', '--no-push'])\nexcept SystemExit:\n    pass\n"
+        "heavy = {'tweepy', 'mastodon', 'atproto', 'atproto_client', 'httpx', 'requests',"
+        " 'feedparser', 'jinja2', 'edcal.text.x', 'edcal.text.mastodon'}\n"
+        "print(sorted(m for m in sys.modules if m in heavy or m.split('.')[0] in heavy))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(repo)], capture_output=True, text=True, check=False
+    )
+    assert done.stdout.strip().splitlines()[-1] == "[]", done.stdout + done.stderr
