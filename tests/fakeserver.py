@@ -1,4 +1,4 @@
-"""scripts/fake_platforms.py loaded as a module, for the tests that talk to it."""
+"""Scripts from scripts/ loaded as modules, for the tests that drive them."""
 
 from __future__ import annotations
 
@@ -7,16 +7,22 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
-SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "fake_platforms.py"
+SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
+
+
+def script_module(name: str) -> ModuleType:
+    """scripts/<name>.py as a module named `name` (scripts/ is not a package)."""
+    path = SCRIPTS / f"{name}.py"
+    module = sys.modules.get(name)
+    if module is None or getattr(module, "__file__", None) != str(path):
+        spec = importlib.util.spec_from_file_location(name, path)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module  # dataclasses look their module up by name
+        spec.loader.exec_module(module)
+    return module
 
 
 def fake_platforms() -> ModuleType:
-    """scripts/fake_platforms.py as a module (scripts/ is not a package)."""
-    module = sys.modules.get("fake_platforms")
-    if module is None or getattr(module, "__file__", None) != str(SCRIPT):
-        spec = importlib.util.spec_from_file_location("fake_platforms", SCRIPT)
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["fake_platforms"] = module  # dataclasses look their module up by name
-        spec.loader.exec_module(module)
-    return module
+    """scripts/fake_platforms.py: the local server speaking the platforms' APIs."""
+    return script_module("fake_platforms")

@@ -7,9 +7,7 @@ a short rehearsal to show that the rehearsal does fail when posts do not go out.
 
 from __future__ import annotations
 
-import importlib.util
 import socket
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
@@ -17,22 +15,15 @@ from typing import Any
 
 import pytest
 
+from fakeserver import script_module
 from netguard import is_local
 
-SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "rehearse.py"
 REPAIR_CAFE = "Tomorrow, 14:00–18:00: repair café!"
 
 
 def rehearse_module() -> ModuleType:
-    """scripts/rehearse.py as a module (scripts/ is not a package)."""
-    module = sys.modules.get("rehearse")
-    if module is None or getattr(module, "__file__", None) != str(SCRIPT):
-        spec = importlib.util.spec_from_file_location("rehearse", SCRIPT)
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["rehearse"] = module  # dataclasses look their module up by name
-        spec.loader.exec_module(module)
-    return module
+    """scripts/rehearse.py as a module."""
+    return script_module("rehearse")
 
 
 def guarded(run: Callable[[], Any]) -> tuple[Any, list[str]]:
