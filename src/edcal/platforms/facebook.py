@@ -32,6 +32,7 @@ from edcal.platforms.base import (
     TransientError,
     read_image,
 )
+from edcal.platforms.http import send
 from edcal.platforms.secrets import credential, scrub
 
 DEFAULT_BASE_URL = "https://graph.facebook.com"
@@ -132,18 +133,8 @@ class FacebookAdapter:
         return photo
 
     def _call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
-        try:
-            response = self.client.request(method, path, **kwargs)
-        except httpx.TimeoutException as error:
-            raise TransientError(
-                f"{self.channel.name}: Facebook did not answer in time",
-                uncertain=not isinstance(error, httpx.ConnectTimeout),
-            ) from None
-        except httpx.HTTPError as error:
-            raise TransientError(
-                self._clean(f"{self.channel.name}: cannot reach Facebook ({type(error).__name__})"),
-                uncertain=not isinstance(error, httpx.ConnectError),
-            ) from None
+        who = f"{self.channel.name}: Facebook"
+        response = send(self.client, method, path, who=who, clean=self._clean, **kwargs)
         try:
             body = response.json()
         except ValueError:

@@ -38,6 +38,7 @@ from edcal.platforms.base import (
     TransientError,
     read_image,
 )
+from edcal.platforms.http import send
 from edcal.platforms.secrets import credential, scrub
 
 DEFAULT_BASE_URL = "https://api.linkedin.com"
@@ -174,18 +175,8 @@ class LinkedInAdapter:
         return urn
 
     def _send(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        try:
-            return self.client.request(method, url, **kwargs)
-        except httpx.TimeoutException as error:
-            raise TransientError(
-                f"{self.channel.name}: LinkedIn did not answer in time",
-                uncertain=not isinstance(error, httpx.ConnectTimeout),
-            ) from None
-        except httpx.HTTPError as error:
-            raise TransientError(
-                self._clean(f"{self.channel.name}: cannot reach LinkedIn ({type(error).__name__})"),
-                uncertain=not isinstance(error, httpx.ConnectError),
-            ) from None
+        who = f"{self.channel.name}: LinkedIn"
+        return send(self.client, method, url, who=who, clean=self._clean, **kwargs)
 
     def _raise_for(self, response: httpx.Response) -> None:
         status = response.status_code

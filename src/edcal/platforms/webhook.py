@@ -32,6 +32,7 @@ from edcal.platforms.base import (
     PermanentError,
     TransientError,
 )
+from edcal.platforms.http import send
 from edcal.platforms.secrets import credential, scrub
 
 if TYPE_CHECKING:
@@ -105,20 +106,10 @@ class WebhookAdapter:
     def _request(
         self, body: dict[str, Any], params: dict[str, str] | None = None
     ) -> dict[str, Any]:
-        try:
-            response = self.client.post(self.url, json=body, params=params)
-        except httpx.TimeoutException as error:
-            raise TransientError(
-                f"{self.channel.name}: the webhook did not answer in time",
-                uncertain=not isinstance(error, httpx.ConnectTimeout),
-            ) from None
-        except httpx.HTTPError as error:
-            raise TransientError(
-                self._clean(
-                    f"{self.channel.name}: cannot reach the webhook ({type(error).__name__})"
-                ),
-                uncertain=not isinstance(error, httpx.ConnectError),
-            ) from None
+        who = f"{self.channel.name}: the webhook"
+        response = send(
+            self.client, "POST", self.url, who=who, clean=self._clean, json=body, params=params
+        )
         if response.status_code < 400:
             try:
                 answer = response.json()
