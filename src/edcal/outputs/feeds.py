@@ -6,7 +6,6 @@ from pathlib import Path
 
 from edcal.model import Config
 from edcal.outputs.calendar_json import calendar_json
-from edcal.outputs.ics import calendar_feeds
 from edcal.plan import Plan
 
 
@@ -24,6 +23,8 @@ def write_feeds(site_dir: Path, config: Config, plan: Plan) -> list[Path]:
 
     Channel names are restricted by the config to `[a-z0-9_-]`, so they are safe file names.
     """
+    from edcal.outputs.ics import calendar_feeds  # icalendar is slow to import; only here
+
     site_dir.mkdir(parents=True, exist_ok=True)
     feeds = calendar_feeds(config, plan)
     contents = [feeds[None], *(feeds[name] for name in config.channels)]

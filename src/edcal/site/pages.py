@@ -639,7 +639,22 @@ def environment() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        bytecode_cache=_bytecode_cache(),
     )
+
+
+def _bytecode_cache() -> jinja2.BytecodeCache | None:
+    """Jinja2's own cache of compiled templates, in a private folder of the temp directory.
+
+    Compiling the calendar's templates takes longer than rendering the example's calendar;
+    each `mkdocs build` is a new process, so without this every build compiles them anew.
+    Entries are checked against the template source and the Python version, and written
+    atomically, so a stale or half-written entry is recompiled, never used.
+    """
+    try:
+        return jinja2.FileSystemBytecodeCache()
+    except (OSError, RuntimeError):  # no private folder can be made: compile every time
+        return None
 
 
 def _order(entry: Entry) -> tuple[datetime, int, str]:

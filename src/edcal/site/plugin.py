@@ -3,7 +3,10 @@
 Order matters: `on_files` runs first (priority 100) so the blog plugin, whose `on_files`
 runs late (-50) and reads every post's file right there, never sees an article that is
 not due and reads dates as edcal does; `on_nav` runs after it, once the blog plugin has
-given the posts their URLs; `on_post_build` writes the .ics and JSON feeds.
+given the posts their URLs, and starts the helper process that renders the calendar pages
+and writes the feeds (`helper.py`) while MkDocs builds the other pages. A calendar page's
+content is a placeholder until `on_post_page` puts the calendar in; `on_post_build` makes
+sure the feeds are there.
 
 The ledger is read once per build: it gives the plan each entry's outcome per channel
 and its live URLs, and the landing page the scheduler's health. `edcal watch`'s seen file,
@@ -32,9 +35,11 @@ from mkdocs.structure.pages import Page
 from edcal.ledger import Ledger, health_warnings, history, read_ledger
 from edcal.load import CONTENT_DIR, POSTS_DIR, SOCIAL_DIR, load_content
 from edcal.model import Content, Post
+from edcal.outputs.feeds import feed_names
 from edcal.plan import Plan, build_plan
 from edcal.render import load_templates
 from edcal.site.blog import aligned_front_matter, is_due
+from edcal.site.helper import Helper, Job, cores, render_pages, write_site_feeds
 from edcal.site.pages import Calendar, CalendarPage, Health, Links, edit_prefix, web_url
 from edcal.times import current_time
 from edcal.watch import SEEN_PATH, Mention, read_seen
@@ -53,6 +58,8 @@ class EdcalConfig(base.Config):  # type: ignore[no-untyped-call]
     """The plugin's options in mkdocs.yml."""
 
     repo = c.Type(str, default=".")  # the calendar repository, relative to mkdocs.yml's folder
+    # Render the calendar and its feeds in a second process (with two cores or more).
+    parallel = c.Type(bool, default=True)
 
 
 class EdcalPlugin(BasePlugin[EdcalConfig]):  # type: ignore[no-untyped-call]
@@ -67,6 +74,8 @@ class EdcalPlugin(BasePlugin[EdcalConfig]):  # type: ignore[no-untyped-call]
         self.due: dict[str, Post] = {}  # docs-relative path -> article shown on the site
         self.links = Links()
         self.serving = False
+        self.helper: Helper | None = None
+        self.rendered: dict[str, str] | None = None
         self._copies: tempfile.TemporaryDirectory[str] | None = None
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
@@ -135,6 +144,12 @@ class EdcalPlugin(BasePlugin[EdcalConfig]):  # type: ignore[no-untyped-call]
             stub = File.generated(config, page.src_uri, content=_stub(page), inclusion=inclusion)
             files.append(stub)
             self.pages[page.src_uri] = page
+        for name in feed_names(content.config):
+            if files.get_file_from_path(name) is not None:
+                raise PluginError(
+                    f"edcal: {CONTENT_DIR}/{name} is in the way of the calendar's feed of that"
+                    " name; move or rename it"
+                )
         for uri in ASSET_URIS:
             files.append(File.generated(config, uri, abs_src_path=str(ASSETS / Path(uri).name)))
         return files
@@ -145,7 +160,7 @@ class EdcalPlugin(BasePlugin[EdcalConfig]):  # type: ignore[no-untyped-call]
             return None
         memory = read_seen(self.repo)
         for note in memory.notes:
-            log.info(f"edcal: {note}")  # the next watch run says so too; not worth a failed build
+            log.info(note)  # the next watch run says so too; not worth a failed build
         return memory.latest()
 
     def _show_due_articles(self, files: Files, content: Content, now: datetime) -> None:
@@ -196,6 +211,13 @@ class EdcalPlugin(BasePlugin[EdcalConfig]):  # type: ignore[no-untyped-call]
             docs_dir=CONTENT_DIR,
             articles=articles,
         )
+        self._stop_helper()
+        self.rendered = None
+        if self.config.parallel and cores() > 1 and self.calendar and self.content and self.plan:
+            job = Job(
+                self.calendar, self.links, config.site_dir, self.content.config, _public(self.plan)
+            )
+            self.helper = Helper.start(job)
         return nav
 
     def on_page_markdown(
@@ -213,22 +235,63 @@ class EdcalPlugin(BasePlugin[EdcalConfig]):  # type: ignore[no-untyped-call]
     def on_page_content(
         self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files
     ) -> str | None:
-        """Replace a calendar page's stub with the rendered calendar."""
-        found = self.pages.get(page.file.src_uri)
-        if found is None or self.calendar is None:
+        """Put a placeholder for the calendar in a calendar page (`on_post_page` fills it)."""
+        if page.file.src_uri not in self.pages:
             return html
-        return self.calendar.render(found, self.links)
+        return _placeholder(page.file.src_uri)
+
+    @event_priority(100)  # before any plugin that rewrites or minifies the output
+    def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str | None:
+        """Replace a calendar page's placeholder with the calendar."""
+        uri = page.file.src_uri
+        if uri not in self.pages:
+            return output
+        placeholder = _placeholder(uri)
+        if output.count(placeholder) != 1:
+            raise PluginError(
+                f"edcal: the theme did not put the content of {uri} into its page once;"
+                " the calendar needs a theme that shows `page.content`"
+            )
+        return output.replace(placeholder, self._rendered_pages()[uri])
+
+    def _rendered_pages(self) -> dict[str, str]:
+        if self.rendered is None:
+            found = self.helper.pages() if self.helper is not None else None
+            if found is None:
+                self._helper_failed("rendering the calendar")
+                assert self.calendar is not None
+                found = render_pages(self.calendar, self.links)
+            self.rendered = found
+        return self.rendered
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
-        """Write the calendar feeds next to the site."""
+        """Make sure the calendar feeds are next to the site."""
         if self.content is None or self.plan is None:
             return
-        from edcal.outputs.feeds import write_feeds  # icalendar is imported only when needed
+        if self.helper is None or not self.helper.feeds_written():
+            self._helper_failed("writing the feeds")
+            write_site_feeds(config.site_dir, self.content.config, _public(self.plan))
+        self._stop_helper()
 
-        write_feeds(Path(config.site_dir), self.content.config, _public(self.plan))
+    def _helper_failed(self, task: str) -> None:
+        if self.helper is not None:
+            # The site comes out the same; only the build took longer. Not a warning, which
+            # would fail `mkdocs build --strict` for a site that is right.
+            log.info(f"the helper process failed ({self.helper.problem()}); {task} here")
+            self._stop_helper()
+
+    def _stop_helper(self) -> None:
+        if self.helper is not None:
+            self.helper.stop()
+            self.helper = None
+
+    def on_build_error(self, *, error: Exception) -> None:
+        """Stop the helper of a build that failed."""
+        self._stop_helper()
 
     def on_shutdown(self) -> None:
-        """Remove the aligned copies of the articles."""
+        """Stop the helper and remove the aligned copies of the articles."""
+        self._stop_helper()
         if self._copies is not None:
             self._copies.cleanup()
             self._copies = None
@@ -253,6 +316,15 @@ def _public(plan: Plan) -> Plan:
         for e in plan.entries
     )
     return replace(plan, entries=entries)
+
+
+def _placeholder(src_uri: str) -> str:
+    """What stands for a calendar page's content until `on_post_page`.
+
+    An `h1`, because the calendar has its own: Material adds the page title as one to
+    content that has none.
+    """
+    return f'<h1 data-edcal-calendar="{src_uri}"></h1>'
 
 
 def _stub(page: CalendarPage) -> str:

@@ -8,11 +8,21 @@ family, a flag or a letter with combining accents is one. We count them with the
 from __future__ import annotations
 
 import re
+from functools import cache
+from typing import TYPE_CHECKING
 
-import regex
+if TYPE_CHECKING:
+    import regex
 
-_GRAPHEME = regex.compile(r"\X")
-_BLANK = regex.compile(r"\p{White_Space}*")
+
+@cache
+def _patterns() -> tuple[regex.Pattern[str], regex.Pattern[str]]:
+    """`\\X` and White_Space. `regex` takes longer to import than most commands run, and
+    the quick paths below answer for nearly every text, so it loads on first need."""
+    import regex
+
+    return regex.compile(r"\X"), regex.compile(r"\p{White_Space}*")
+
 
 # Characters whose Grapheme_Cluster_Break is Other, Control, CR or LF: Latin (with
 # Latin Extended Additional), Greek, Cyrillic without its combining marks, general
@@ -41,7 +51,7 @@ def count_graphemes(text: str) -> int:
     """How many extended grapheme clusters `text` holds."""
     if is_simple(text):
         return len(text) - text.count("\r\n")
-    return len(_GRAPHEME.findall(text))
+    return len(_patterns()[0].findall(text))
 
 
 def is_blank(text: str) -> bool:
@@ -51,7 +61,7 @@ def is_blank(text: str) -> bool:
     # not cannot be blank: the quick answer for nearly every text.
     if text and not text[0].isspace():
         return False
-    return _BLANK.fullmatch(text) is not None
+    return _patterns()[1].fullmatch(text) is not None
 
 
 def utf8_length(text: str) -> int:

@@ -1,0 +1,145 @@
+"""The helper process renders the calendar and writes the feeds while MkDocs builds the rest.
+
+Whatever happens to it, the site comes out the same.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from mkdocs.commands.build import build
+from mkdocs.config import load_config
+from sitebuild import DEMO_NOW, REPO, mkdocs_build
+
+from edcal.load import load_content
+from edcal.outputs.feeds import feed_names, write_feeds
+from edcal.plan import build_plan
+from edcal.site import helper
+from edcal.site.helper import Helper, Job, cores, render_pages
+from edcal.site.pages import Calendar, Links
+from edcal.times import current_time
+
+pytest_plugins = ["sitekit"]
+
+LINKS = Links(site_url="https://example.org/", edit_docs="https://git.example/edit/content/")
+
+
+def _job(site_dir: Path) -> Job:
+    content = load_content(REPO)
+    now = current_time(DEMO_NOW, content.config.timezone)
+    plan = build_plan(REPO, content, now)
+    return Job(Calendar(content, plan, now), LINKS, str(site_dir), content.config, plan)
+
+
+def _calendar_files(site: Path) -> dict[str, bytes]:
+    """The calendar's pages and feeds in a built site, by path."""
+    found = {
+        path.relative_to(site).as_posix(): path.read_bytes()
+        for path in (site / "calendar").rglob("*.html")
+    }
+    found.update(
+        {name: (site / name).read_bytes() for name in feed_names(load_content(REPO).config)}
+    )
+    return found
+
+
+def _example_config(folder: Path, **options: object) -> Path:
+    """The example's mkdocs.yml, moved to `folder`, with options for the edcal plugin."""
+    data = yaml.safe_load((REPO / "mkdocs.yml").read_text(encoding="utf-8"))
+    data["docs_dir"] = str(REPO / "content")
+    data["watch"] = []
+    data["plugins"] = [
+        {"edcal": {"repo": str(REPO), **options}} if plugin == "edcal" else plugin
+        for plugin in data["plugins"]
+    ]
+    config = folder / "mkdocs.yml"
+    config.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return config
+
+
+def test_the_helper_renders_the_same_pages_and_feeds(tmp_path: Path) -> None:
+    job = _job(tmp_path / "helped")
+    running = Helper.start(job)
+    assert running is not None
+    try:
+        pages = running.pages()
+        assert running.feeds_written(), running.problem()
+    finally:
+        running.stop()
+    assert pages == render_pages(job.calendar, job.links)
+    assert len(pages) >= 4 and all("<h1" in html for html in pages.values())
+    written = write_feeds(tmp_path / "here", job.config, job.feeds_plan)
+    for path in written:
+        assert (tmp_path / "helped" / path.name).read_bytes() == path.read_bytes(), path.name
+    assert not running.folder.exists()  # the job and the pages were private and are gone
+
+
+def test_a_failed_helper_says_why_and_gives_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    failing = [sys.executable, "-c", "import sys; sys.exit('no memory left')"]
+    monkeypatch.setattr(helper, "helper_command", lambda job, pages: failing)
+    running = Helper.start(_job(tmp_path / "site"))
+    assert running is not None
+    assert running.pages() is None
+    assert running.feeds_written() is False
+    assert running.problem() == "no memory left (exit code 1)"
+    running.stop()
+    assert not (tmp_path / "site").exists()
+
+
+def test_stop_ends_a_helper_that_still_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stuck = [sys.executable, "-c", "import time; time.sleep(60)"]
+    monkeypatch.setattr(helper, "helper_command", lambda job, pages: stuck)
+    running = Helper.start(_job(tmp_path / "site"))
+    assert running is not None
+    running.stop()
+    assert running.process.returncode is not None
+    assert not running.folder.exists()
+
+
+def test_the_site_is_the_same_with_and_without_the_helper(
+    example_site: Path, tmp_path: Path
+) -> None:
+    # example_site is built with the default (`parallel: true`), on every machine with
+    # two cores or more, CI's included.
+    assert cores() > 1, "this machine cannot run the helper next to MkDocs"
+    site = tmp_path / "site"
+    mkdocs_build(_example_config(tmp_path, parallel=False), site, DEMO_NOW)
+    alone, helped = _calendar_files(site), _calendar_files(example_site)
+    assert alone.keys() == helped.keys()
+    assert [name for name in alone if alone[name] != helped[name]] == []
+
+
+def test_when_the_helper_fails_the_plugin_does_the_work(
+    example_site: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    failing = [sys.executable, "-c", "import sys; sys.exit('killed by the runner')"]
+    monkeypatch.setattr(helper, "helper_command", lambda job, pages: failing)
+    monkeypatch.setenv("EDCAL_NOW", DEMO_NOW)
+    monkeypatch.setenv("NO_MKDOCS_2_WARNING", "1")
+    monkeypatch.chdir(tmp_path)  # mkdocs-rss-plugin's cache lands here
+    site = tmp_path / "site"
+    config = load_config(str(_example_config(tmp_path)), site_dir=str(site), strict=True)
+    config.plugins.on_startup(command="build", dirty=False)
+    try:
+        with caplog.at_level(logging.INFO):
+            build(config)
+    finally:
+        config.plugins.on_shutdown()
+    said = [r.getMessage() for r in caplog.records if "helper process failed" in r.getMessage()]
+    # Once: the plugin stops a helper that failed and writes the feeds itself.
+    assert said == [
+        "edcal: the helper process failed (killed by the runner (exit code 1));"
+        " rendering the calendar here"
+    ]
+    assert _calendar_files(site) == _calendar_files(example_site)
