@@ -6,8 +6,10 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from itertools import pairwise
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from edcal.model import (
@@ -23,6 +25,9 @@ from edcal.model import (
     Task,
 )
 from edcal.times import TimeError, localize
+
+if TYPE_CHECKING:
+    from dateutil.rrule import rrule, rruleset  # imported when a task needs it
 
 QUEUE_HORIZON_DAYS = 120
 QUEUE_GRACE = timedelta(hours=1)
@@ -241,11 +246,9 @@ def task_occurrences(
     The rule runs on naive local times and each occurrence is then placed in the zone, so
     "Friday 09:00 Europe/Paris" stays 09:00 local across DST changes.
     """
-    from dateutil.rrule import rrulestr
-
     found = []
     for task in tasks:
-        rule = rrulestr(task.rrule, dtstart=task.start.replace(tzinfo=None))
+        rule = _rule(task.rrule, task.start.replace(tzinfo=None))
         low = start.astimezone(tz).replace(tzinfo=None) - timedelta(days=1)
         high = end.astimezone(tz).replace(tzinfo=None) + timedelta(days=1)
         for naive in rule.between(low, high, inc=True):
@@ -264,6 +267,15 @@ def task_occurrences(
                     )
                 )
     return found
+
+
+@lru_cache(maxsize=256)
+def _rule(text: str, start: datetime) -> rrule | rruleset:
+    """A task's parsed rule. A site build asks for occurrences in several windows (plan,
+    grid, agenda) and parsing costs more than expanding; `between` leaves the rule as is."""
+    from dateutil.rrule import rrulestr
+
+    return rrulestr(text, dtstart=start)
 
 
 def wall_clock(naive: datetime, tz: ZoneInfo) -> datetime:

@@ -20,7 +20,7 @@ from edcal.outputs.feeds import feed_names, write_feeds
 from edcal.plan import build_plan
 from edcal.site import helper
 from edcal.site.helper import Helper, Job, cores, render_pages
-from edcal.site.pages import Calendar, Links
+from edcal.site.pages import Links
 from edcal.times import current_time
 
 pytest_plugins = ["sitekit"]
@@ -32,7 +32,18 @@ def _job(site_dir: Path) -> Job:
     content = load_content(REPO)
     now = current_time(DEMO_NOW, content.config.timezone)
     plan = build_plan(REPO, content, now)
-    return Job(Calendar(content, plan, now), LINKS, str(site_dir), content.config, plan)
+    return Job(
+        content,
+        plan,
+        now,
+        templates={},
+        directory_urls=True,
+        health=None,
+        mentions=None,
+        links=LINKS,
+        site_dir=str(site_dir),
+        feeds_plan=plan,
+    )
 
 
 def _calendar_files(site: Path) -> dict[str, bytes]:
@@ -70,9 +81,9 @@ def test_the_helper_renders_the_same_pages_and_feeds(tmp_path: Path) -> None:
         assert running.feeds_written(), running.problem()
     finally:
         running.stop()
-    assert pages == render_pages(job.calendar, job.links)
+    assert pages == render_pages(job.calendar(), job.links)
     assert len(pages) >= 4 and all("<h1" in html for html in pages.values())
-    written = write_feeds(tmp_path / "here", job.config, job.feeds_plan)
+    written = write_feeds(tmp_path / "here", job.content.config, job.feeds_plan)
     for path in written:
         assert (tmp_path / "helped" / path.name).read_bytes() == path.read_bytes(), path.name
     assert not running.folder.exists()  # the job and the pages were private and are gone

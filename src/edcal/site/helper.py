@@ -23,13 +23,16 @@ import pickle
 import subprocess
 import sys
 import tempfile
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import IO
 
-from edcal.model import Config
+from edcal.model import Config, Content
 from edcal.plan import Plan
-from edcal.site.pages import Calendar, Links
+from edcal.site.pages import Calendar, Health, Links
+from edcal.watch import Mention
 
 PAGES_DONE = b"pages\n"
 FEEDS_DONE = b"feeds\n"
@@ -38,13 +41,30 @@ PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # the folder holding `edcal/
 
 @dataclass(frozen=True)
 class Job:
-    """Everything the helper needs: the calendar, its links, and the feeds' plan."""
+    """Everything the helper needs: what the calendar is made of, its links, the feeds."""
 
-    calendar: Calendar
+    content: Content
+    plan: Plan
+    now: datetime
+    templates: Mapping[str, str]
+    directory_urls: bool
+    health: Health | None
+    mentions: Sequence[tuple[datetime, Mention]] | None
     links: Links
     site_dir: str
-    config: Config
     feeds_plan: Plan  # the plan as the feeds publish it (web URLs only)
+
+    def calendar(self) -> Calendar:
+        """The calendar whose pages the job renders."""
+        return Calendar(
+            self.content,
+            self.plan,
+            self.now,
+            self.templates,
+            directory_urls=self.directory_urls,
+            health=self.health,
+            mentions=self.mentions,
+        )
 
 
 def render_pages(calendar: Calendar, links: Links) -> dict[str, str]:
@@ -158,13 +178,13 @@ def main(arguments: list[str]) -> int:
     """The helper process: pages first (MkDocs needs them first), then the feeds."""
     job_file, pages_file = (Path(argument) for argument in arguments)
     job: Job = pickle.loads(job_file.read_bytes())
-    pages = render_pages(job.calendar, job.links)
+    pages = render_pages(job.calendar(), job.links)
     partial = pages_file.with_suffix(".partial")
     partial.write_bytes(pickle.dumps(pages, protocol=pickle.HIGHEST_PROTOCOL))
     partial.replace(pages_file)
     sys.stdout.buffer.write(PAGES_DONE)
     sys.stdout.buffer.flush()
-    write_site_feeds(job.site_dir, job.config, job.feeds_plan)
+    write_site_feeds(job.site_dir, job.content.config, job.feeds_plan)
     sys.stdout.buffer.write(FEEDS_DONE)
     sys.stdout.buffer.flush()
     return 0

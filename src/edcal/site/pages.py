@@ -220,24 +220,8 @@ class Calendar:
 
     @property
     def pages(self) -> list[CalendarPage]:
-        """Every page: the landing, the agenda, the mentions (when `edcal watch` keeps
-        them), one per month and one per ISO week."""
-        pages = [
-            CalendarPage(f"{CALENDAR_DIR}/index.md", "landing", "Calendar"),
-            CalendarPage(f"{CALENDAR_DIR}/agenda.md", "agenda", "Agenda: the next 30 days"),
-        ]
-        if self.mentions is not None:
-            pages.append(CalendarPage(MENTIONS_URI, "mentions", "Mentions"))
-        for year, month in self.months:
-            key = f"{year}-{month:02d}"
-            pages.append(
-                CalendarPage(f"{CALENDAR_DIR}/{key}.md", "month", month_name(year, month), key)
-            )
-        for monday in self.weeks:
-            key = week_key(monday)
-            title = f"Week {monday.isocalendar().week}, {_span_label(monday)}"
-            pages.append(CalendarPage(f"{CALENDAR_DIR}/{key}.md", "week", title, key))
-        return pages
+        """Every page of this calendar (see `calendar_pages`)."""
+        return calendar_pages(self.plan, with_mentions=self.mentions is not None)
 
     def url(self, src_uri: str) -> str:
         """The site path MkDocs gives a generated page (`calendar/2026-12/`)."""
@@ -587,6 +571,28 @@ class Calendar:
             return announcement_text(self.config, self.templates, post, channel)
         except RenderError:
             return post.announce.get(channel, post.title)
+
+
+def calendar_pages(plan: Plan, *, with_mentions: bool) -> list[CalendarPage]:
+    """Every page: the landing, the agenda, the mentions (when `edcal watch` keeps them),
+    one per month and one per ISO week of the plan's dated items."""
+    pages = [
+        CalendarPage(f"{CALENDAR_DIR}/index.md", "landing", "Calendar"),
+        CalendarPage(f"{CALENDAR_DIR}/agenda.md", "agenda", "Agenda: the next 30 days"),
+    ]
+    if with_mentions:
+        pages.append(CalendarPage(MENTIONS_URI, "mentions", "Mentions"))
+    span = _dated_span(plan)
+    for year, month in _months(span):
+        key = f"{year}-{month:02d}"
+        pages.append(
+            CalendarPage(f"{CALENDAR_DIR}/{key}.md", "month", month_name(year, month), key)
+        )
+    for monday in _weeks(span):
+        key = week_key(monday)
+        title = f"Week {monday.isocalendar().week}, {_span_label(monday)}"
+        pages.append(CalendarPage(f"{CALENDAR_DIR}/{key}.md", "week", title, key))
+    return pages
 
 
 def whole_weeks(config: Config, plan: Plan) -> Plan:

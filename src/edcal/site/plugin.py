@@ -40,7 +40,7 @@ from edcal.plan import Plan, build_plan
 from edcal.render import load_templates
 from edcal.site.blog import aligned_front_matter, is_due
 from edcal.site.helper import Helper, Job, cores, render_pages, write_site_feeds
-from edcal.site.pages import Calendar, CalendarPage, Health, Links, edit_prefix, web_url
+from edcal.site.pages import CalendarPage, Health, Links, calendar_pages, edit_prefix, web_url
 from edcal.times import current_time
 from edcal.watch import SEEN_PATH, Mention, read_seen
 
@@ -67,9 +67,7 @@ class EdcalPlugin(BasePlugin[EdcalConfig]):  # type: ignore[no-untyped-call]
 
     def __init__(self) -> None:
         self.repo = Path(".")
-        self.content: Content | None = None
-        self.plan: Plan | None = None
-        self.calendar: Calendar | None = None
+        self.job: Job | None = None  # the calendar's inputs (and, from on_nav, its links)
         self.pages: dict[str, CalendarPage] = {}
         self.due: dict[str, Post] = {}  # docs-relative path -> article shown on the site
         self.links = Links()
@@ -119,20 +117,23 @@ class EdcalPlugin(BasePlugin[EdcalConfig]):  # type: ignore[no-untyped-call]
             )
         now = current_time(None, tz)
         ledger = read_ledger(self.repo)
-        self.content = content
-        self.plan = build_plan(self.repo, content, now, history=history(ledger))
+        plan = build_plan(self.repo, content, now, history=history(ledger))
         self._show_due_articles(files, content, now)
-        self.calendar = Calendar(
+        mentions = self._mentions()
+        self.job = Job(
             content,
-            self.plan,
+            plan,
             now,
             load_templates(self.repo),
             directory_urls=config.use_directory_urls,
             health=_health(ledger, now),
-            mentions=self._mentions(),
+            mentions=mentions,
+            links=Links(),  # known in on_nav
+            site_dir=config.site_dir,
+            feeds_plan=_public(plan),
         )
         self.pages = {}
-        for page in self.calendar.pages:
+        for page in calendar_pages(plan, with_mentions=mentions is not None):
             if files.get_file_from_path(page.src_uri) is not None:
                 raise PluginError(
                     f"edcal: {CONTENT_DIR}/{page.src_uri} is in the way of a generated"
@@ -213,11 +214,10 @@ class EdcalPlugin(BasePlugin[EdcalConfig]):  # type: ignore[no-untyped-call]
         )
         self._stop_helper()
         self.rendered = None
-        if self.config.parallel and cores() > 1 and self.calendar and self.content and self.plan:
-            job = Job(
-                self.calendar, self.links, config.site_dir, self.content.config, _public(self.plan)
-            )
-            self.helper = Helper.start(job)
+        if self.job is not None:
+            self.job = replace(self.job, links=self.links)
+            if self.config.parallel and cores() > 1:
+                self.helper = Helper.start(self.job)
         return nav
 
     def on_page_markdown(
@@ -259,18 +259,18 @@ class EdcalPlugin(BasePlugin[EdcalConfig]):  # type: ignore[no-untyped-call]
             found = self.helper.pages() if self.helper is not None else None
             if found is None:
                 self._helper_failed("rendering the calendar")
-                assert self.calendar is not None
-                found = render_pages(self.calendar, self.links)
+                assert self.job is not None
+                found = render_pages(self.job.calendar(), self.links)
             self.rendered = found
         return self.rendered
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         """Make sure the calendar feeds are next to the site."""
-        if self.content is None or self.plan is None:
+        if self.job is None:
             return
         if self.helper is None or not self.helper.feeds_written():
             self._helper_failed("writing the feeds")
-            write_site_feeds(config.site_dir, self.content.config, _public(self.plan))
+            write_site_feeds(self.job.site_dir, self.job.content.config, self.job.feeds_plan)
         self._stop_helper()
 
     def _helper_failed(self, task: str) -> None:
