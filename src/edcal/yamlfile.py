@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import yaml
@@ -12,6 +14,47 @@ except ImportError:  # pragma: no cover - PyYAML built without libyaml
     from yaml import SafeLoader  # type: ignore[assignment]
 
 KeyPath = tuple[str | int, ...]
+
+_TAG = "tag:yaml.org,2002:"
+_STR, _SEQ, _MAP = _TAG + "str", _TAG + "seq", _TAG + "map"
+# The scalar tags whose SafeConstructor method depends on the node alone; merge keys
+# (`<<`), `=` keys, sets, binary and every explicit tag are left to PyYAML itself.
+_SCALARS: dict[str, Callable[[object, yaml.Node], object]] = {
+    tag: SafeLoader.yaml_constructors[tag]
+    for tag in (_TAG + "null", _TAG + "bool", _TAG + "int", _TAG + "float", _TAG + "timestamp")
+}
+_Resolvers = tuple[tuple[str, re.Pattern[str]], ...]
+_WILDCARD: _Resolvers = tuple(SafeLoader.yaml_implicit_resolvers.get(None, []))
+# PyYAML's implicit resolvers by first character, with the wildcard ones already appended.
+_IMPLICIT: dict[str, _Resolvers] = {
+    first: (*resolvers, *_WILDCARD)
+    for first, resolvers in SafeLoader.yaml_implicit_resolvers.items()
+    if first is not None
+}
+
+
+class _Loader(SafeLoader):
+    """PyYAML's safe loader with the same tag resolution, minus its per-node overhead.
+
+    The C parser calls `resolve`, `descend_resolver` and `ascend_resolver` in Python for
+    every node. Without path resolvers (the safe loader has none) the last two do
+    nothing and `resolve` reduces to the implicit resolvers, looked up here in one step.
+    """
+
+    def resolve(self, kind: type[yaml.Node], value: str, implicit: tuple[bool, bool]) -> str:
+        if kind is yaml.ScalarNode:
+            if implicit[0]:
+                for tag, pattern in _IMPLICIT.get(value[:1], _WILDCARD):
+                    if pattern.match(value):
+                        return tag
+            return _STR
+        return _SEQ if kind is yaml.SequenceNode else _MAP
+
+    def descend_resolver(self, current_node: object, current_index: object) -> None:
+        pass
+
+    def ascend_resolver(self) -> None:
+        pass
 
 
 @dataclass(frozen=True)
@@ -70,12 +113,12 @@ def parse_yaml(text: str, first_line: int = 1) -> Parsed:
     PyYAML's `load` drops positions, so we compose the node graph ourselves (still
     with the C parser) and construct the data from that same graph: one parse.
     """
-    loader = SafeLoader(text)
+    loader = _Loader(text)
     try:
         node = loader.get_single_node()
         if node is None:
             return Parsed(None, None, first_line)
-        data = loader.construct_document(node)
+        data = _construct(loader, node, text)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = (mark.line if mark else 0) + first_line
@@ -85,6 +128,47 @@ def parse_yaml(text: str, first_line: int = 1) -> Parsed:
     finally:
         loader.dispose()
     return Parsed(data, node, first_line)
+
+
+class _Unusual(Exception):
+    """A node that the quick construction leaves to PyYAML."""
+
+
+def _construct(loader: _Loader, node: yaml.Node, text: str) -> object:
+    """The data of `node`, exactly as `loader.construct_document(node)` gives it.
+
+    PyYAML's constructor costs as much as the parse: it tracks every node for anchors
+    and recursion, and defers each mapping and list through a generator. Front-matter
+    is plain maps, lists and scalars, which `_plain` builds directly. Anything else (an
+    anchor, a merge key, an explicit tag, an error) goes to PyYAML, which then decides
+    the data or the error exactly as before.
+    """
+    if "&" not in text:  # no anchor, hence no alias: every node is built once
+        try:
+            return _plain(loader, node)
+        except Exception:  # PyYAML's own construction below raises its own error
+            pass
+    return loader.construct_document(node)
+
+
+def _plain(loader: _Loader, node: yaml.Node) -> object:
+    kind, tag = type(node), node.tag
+    if kind is yaml.ScalarNode:
+        if tag == _STR:
+            return node.value
+        build = _SCALARS.get(tag)
+        if build is None:
+            raise _Unusual
+        return build(loader, node)
+    if kind is yaml.MappingNode and tag == _MAP:
+        data = {}
+        for key_node, value_node in node.value:
+            # A list or mapping as a key fails to hash here; PyYAML then reports it.
+            data[_plain(loader, key_node)] = _plain(loader, value_node)
+        return data
+    if kind is yaml.SequenceNode and tag == _SEQ:
+        return [_plain(loader, item) for item in node.value]
+    raise _Unusual
 
 
 def _describe(error: yaml.MarkedYAMLError) -> str:
