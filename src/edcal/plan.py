@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 QUEUE_HORIZON_DAYS = 120
 QUEUE_GRACE = timedelta(hours=1)
 CONTENT_KINDS = frozenset({"post", "social"})
+NO_CADENCE = Cadence()
 
 
 @dataclass(frozen=True)
@@ -297,6 +298,8 @@ def schedule_problems(
     severity = config.cadence_severity
     active = [e for e in entries if e.status != "idea"]
     for name, channel in config.channels.items():
+        if channel.cadence == NO_CADENCE and channel.min_gap is None:
+            continue  # no rule to break: skip sorting thousands of entries for nothing
         on_channel = sorted(
             (e for e in active if name in e.channels and e.kind in ("social", "announce")),
             key=lambda e: e.start,
