@@ -144,7 +144,7 @@ def test_no_page_logs_an_error(tab: Tab) -> None:
         "blog/2026/12/04/community-time/",
         "calendar/#months",
         "calendar/2026-11/",
-        "calendar/2026-W49/",
+        "calendar/2026-12/#week-2026-W49",
         "calendar/agenda/",
     ):
         tab.open(path)
@@ -169,7 +169,9 @@ def test_entries_are_readable_in_both_palettes(tab: Tab, scheme: str, artifacts:
     assert tab.errors == []
 
 
-@pytest.mark.parametrize("path", ["calendar/2026-12/", "calendar/2026-W49/", "calendar/agenda/"])
+@pytest.mark.parametrize(
+    "path", ["calendar/2026-12/", "calendar/2026-12/#week-2026-W49", "calendar/agenda/"]
+)
 def test_phones_get_a_list_without_sideways_scrolling(tab: Tab, path: str, artifacts: Path) -> None:
     page = tab.page
     page.set_viewport_size({"width": 390, "height": 844})
@@ -184,6 +186,41 @@ def test_phones_get_a_list_without_sideways_scrolling(tab: Tab, path: str, artif
         assert page.locator("#day-2026-12-04 .edcal-wd").is_visible()
     if path == "calendar/2026-12/":
         page.screenshot(path=artifacts / "month-phone.png", full_page=True)
+    assert tab.errors == []
+
+
+def _visible_weeks(tab: Tab) -> list[str]:
+    rows = tab.page.locator("table.edcal-month tbody tr")
+    return [row.get_attribute("id") or "" for row in rows.all() if row.is_visible()]
+
+
+def test_a_week_link_shows_that_week_alone_and_whole(tab: Tab, artifacts: Path) -> None:
+    page = tab.open("calendar/2026-12/")
+    assert len(_visible_weeks(tab)) == 5
+    # In the month, Monday 30 November belongs to November's page: a link, no entries.
+    monday = page.locator("#day-2026-11-30")
+    assert not monday.locator(".edcal-entry").first.is_visible()
+    assert monday.locator(".edcal-elsewhere").is_visible()
+    page.locator("#week-2026-W49 th a", has_text="Week 49").click()
+    page.wait_for_url("**/calendar/2026-12/#week-2026-W49")
+    assert _visible_weeks(tab) == ["week-2026-W49"]
+    assert page.locator("#week-2026-W49 .edcal-weekspan").inner_text() == (
+        "30 November – 6 December 2026"
+    )
+    # The week view is the whole week: 30 November's entries show, the link does not.
+    assert monday.locator(".edcal-entry").first.is_visible()
+    assert not monday.locator(".edcal-elsewhere").is_visible()
+    page.screenshot(path=artifacts / "week.png", full_page=True)
+    page.locator("#week-2026-W49 .edcal-weeknav a", has_text="Week 50").click()
+    assert _visible_weeks(tab) == ["week-2026-W50"]
+    page.locator("#week-2026-W50 .edcal-weeknav a", has_text="Whole month").click()
+    page.wait_for_url("**/calendar/2026-12/")
+    assert len(_visible_weeks(tab)) == 5
+    # The week before December's first lives on November's page.
+    page.goto(page.url + "#week-2026-W49")
+    page.locator("#week-2026-W49 .edcal-weeknav a", has_text="Week 48").click()
+    page.wait_for_url("**/calendar/2026-11/#week-2026-W48")
+    assert _visible_weeks(tab) == ["week-2026-W48"]
     assert tab.errors == []
 
 

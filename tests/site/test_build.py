@@ -73,7 +73,9 @@ def _entry(html: str, anchor: str) -> str:
 def test_the_calendar_pages_are_where_render_says(example_site: Path) -> None:
     for page in ("calendar", "calendar/2026-11", "calendar/2026-12", "calendar/agenda"):
         assert (example_site / page / "index.html").is_file(), page
-    assert (example_site / "calendar/2026-W49/index.html").is_file()
+    # A week is a row of its month's page, not a page.
+    assert not (example_site / "calendar/2026-W49").exists()
+    assert '<tr id="week-2026-W49">' in (example_site / "calendar/2026-12/index.html").read_text()
     # Social posts are sent to the platforms, not published as pages.
     assert not (example_site / "social").exists()
 

@@ -170,8 +170,13 @@ def test_a_month_grid_is_a_table_with_weeks_and_weekday_headers(make_repo: RepoF
     assert "<caption>December 2026" in html
     assert html.count('<th scope="col"') == 8  # the week column and seven days
     assert html.count('<th scope="row" class="edcal-week">') == 5  # W49 to W53
-    assert 'href="../../calendar/2026-W49/"' in html
-    # 30 November is shown greyed out; its entries live on November's page.
+    # Each week row is also the week's view, with links to the weeks around it; the plan
+    # begins in December, so no link leads to a week of November (the browser test
+    # follows one across months).
+    assert '<tr id="week-2026-W49">' in html and 'href="#week-2026-W49"' in html
+    assert 'href="#week-2026-W50"' in html
+    assert "week-2026-W48" not in html
+    # 30 November is shown greyed out, with a link to November's page for its entries.
     assert 'id="day-2026-11-30" data-date="2026-11-30" class="edcal-day is-outside' in html
 
 

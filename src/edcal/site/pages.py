@@ -1,10 +1,13 @@
-"""Content + plan + now -> the calendar's pages (landing, months, ISO weeks, agenda,
-mentions) as HTML.
+"""Content + plan + now -> the calendar's pages (landing, months, agenda, mentions) as HTML.
+
+A week is a row of its month's page: `calendar/2026-12/#week-2026-W49` shows that row
+alone, as a week view (CSS `:target`), with its days from the neighbouring month filled
+in. No page of its own: each MkDocs page costs the build more than its calendar does.
 
 Nothing here imports MkDocs: the plugin turns `Calendar.pages` into generated files and
 asks `Calendar.render` for each page's HTML, so the benchmark can time the rendering alone.
 The cost is linear in entries: entries are grouped by day once, each entry's HTML is
-rendered once and reused by its month, week and agenda pages.
+rendered once and reused by its month and agenda pages.
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ AGENDA_DAYS = 30
 MENTIONS_URI = f"{CALENDAR_DIR}/mentions.md"
 SUMMARY_TITLE_CHARS = 400
 EXCERPT_CHARS = 280
-PageKind = Literal["landing", "month", "week", "agenda", "mentions"]
+PageKind = Literal["landing", "month", "agenda", "mentions"]
 KIND_LABELS: Mapping[str, str] = {
     "post": "Article",
     "announce": "Announcement",
@@ -80,7 +83,7 @@ class CalendarPage:
     src_uri: str  # e.g. "calendar/2026-12.md", served at render.month_page's path
     kind: PageKind
     title: str
-    key: str = ""  # "2026-12" for a month, "2026-W49" for a week
+    key: str = ""  # "2026-12" for a month
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,9 +207,7 @@ class Calendar:
         self.agenda = agenda_entries(self.config, self.plan, self.now)
         span = _dated_span(self.plan)
         self.months = _months(span)
-        self.weeks = _weeks(span)
         self.month_index = {month: n for n, month in enumerate(self.months)}
-        self.week_index = {monday: n for n, monday in enumerate(self.weeks)}
         self.month_counts: dict[tuple[int, int], int] = defaultdict(int)
         for day, entries in self.by_day.items():
             self.month_counts[(day.year, day.month)] += sum(1 for e in entries if e.kind != "task")
@@ -248,8 +249,6 @@ class Calendar:
         if page.kind == "month":
             year, month = (int(part) for part in page.key.split("-"))
             context.update(self._month_context(year, month, root, links))
-        elif page.kind == "week":
-            context.update(self._week_context(page.key, root, links))
         elif page.kind == "agenda":
             context.update(self._agenda_context(links))
         elif page.kind == "mentions":
@@ -269,26 +268,29 @@ class Calendar:
         first = date(year, month, 1)
         last = _next_month(first) - timedelta(days=1)
         index = self.month_index[(year, month)]
+        page = root + self.url(f"{CALENDAR_DIR}/{year}-{month:02d}.md")
         rows = []
         monday = first - timedelta(days=first.weekday())
         while monday <= last:
             key = week_key(monday)
-            has_page = monday in self.week_index
             rows.append(
                 {
                     "key": key,
                     "number": monday.isocalendar().week,
-                    "url": root + self.url(f"{CALENDAR_DIR}/{key}.md") if has_page else "",
+                    "span": _span_label(monday),
                     "compliance": self.compliance.get(key, []),
                     "cells": [
                         self._cell(monday + timedelta(days=offset), root, links, month)
                         for offset in range(7)
                     ],
+                    "previous": self._week_link(monday - timedelta(days=7), first, last, root),
+                    "next": self._week_link(monday + timedelta(days=7), first, last, root),
                 }
             )
             monday += timedelta(days=7)
         return {
             "title": month_name(year, month),
+            "url": page,
             "rows": rows,
             "weekdays": WEEKDAYS,
             "previous": self._month_link(*self.months[index - 1], root) if index > 0 else None,
@@ -297,29 +299,6 @@ class Calendar:
                 if index + 1 < len(self.months)
                 else None
             ),
-        }
-
-    def _week_context(self, key: str, root: str, links: Links) -> dict[str, object]:
-        monday = date.fromisocalendar(int(key[:4]), int(key[6:]), 1)
-        index = self.week_index[monday]
-
-        def link(day: date) -> dict[str, str]:
-            other = week_key(day)
-            number = day.isocalendar().week
-            return {
-                "url": root + self.url(f"{CALENDAR_DIR}/{other}.md"),
-                "title": f"Week {number}",
-            }
-
-        return {
-            "title": f"Week {monday.isocalendar().week}",
-            "span": _span_label(monday),
-            "number": monday.isocalendar().week,
-            "compliance": self.compliance.get(key, []),
-            "cells": [self._cell(monday + timedelta(days=n), root, links) for n in range(7)],
-            "month": self._month_link(monday.year, monday.month, root),
-            "previous": link(self.weeks[index - 1]) if index > 0 else None,
-            "next": link(self.weeks[index + 1]) if index + 1 < len(self.weeks) else None,
         }
 
     def _agenda_context(self, links: Links) -> dict[str, object]:
@@ -382,13 +361,28 @@ class Calendar:
             "count": len(entries),
             "load": load,
             "over": limit is not None and load > limit,
-            "entries": [self._fragment(e, links) for e in entries] if inside else [],
+            # A day of the neighbouring month shows its entries only in the week view.
+            "entries": [self._fragment(e, links) for e in entries],
             "elsewhere": "",
         }
         if not inside and (day.year, day.month) in self.month_index:
             page = self.url(f"{CALENDAR_DIR}/{day:%Y-%m}.md")
             cell["elsewhere"] = f"{root}{page}#day-{day.isoformat()}"
         return cell
+
+    def _week_link(self, monday: date, first: date, last: date, root: str) -> dict[str, str] | None:
+        """The week view of `monday`'s week: on this month's page, or on the month's
+        before or after, which hold it too; None past the calendar's first or last month."""
+        key = week_key(monday)
+        anchor = f"#week-{key}"
+        title = f"Week {monday.isocalendar().week}"
+        if monday <= last and monday + timedelta(days=6) >= first:
+            return {"url": anchor, "title": title}
+        day = monday + timedelta(days=6) if monday < first else monday
+        if (day.year, day.month) not in self.month_index:
+            return None
+        page = self.url(f"{CALENDAR_DIR}/{day:%Y-%m}.md")
+        return {"url": f"{root}{page}{anchor}", "title": title}
 
     def _month_link(self, year: int, month: int, root: str) -> dict[str, object]:
         key = f"{year}-{month:02d}"
@@ -575,7 +569,7 @@ class Calendar:
 
 def calendar_pages(plan: Plan, *, with_mentions: bool) -> list[CalendarPage]:
     """Every page: the landing, the agenda, the mentions (when `edcal watch` keeps them),
-    one per month and one per ISO week of the plan's dated items."""
+    one per month of the plan's dated items."""
     pages = [
         CalendarPage(f"{CALENDAR_DIR}/index.md", "landing", "Calendar"),
         CalendarPage(f"{CALENDAR_DIR}/agenda.md", "agenda", "Agenda: the next 30 days"),
@@ -588,10 +582,6 @@ def calendar_pages(plan: Plan, *, with_mentions: bool) -> list[CalendarPage]:
         pages.append(
             CalendarPage(f"{CALENDAR_DIR}/{key}.md", "month", month_name(year, month), key)
         )
-    for monday in _weeks(span):
-        key = week_key(monday)
-        title = f"Week {monday.isocalendar().week}, {_span_label(monday)}"
-        pages.append(CalendarPage(f"{CALENDAR_DIR}/{key}.md", "week", title, key))
     return pages
 
 
@@ -688,22 +678,6 @@ def _months(span: tuple[date, date] | None) -> list[tuple[int, int]]:
         months.append((first.year, first.month))
         first = _next_month(first)
     return months
-
-
-def _weeks(span: tuple[date, date] | None) -> list[date]:
-    """The Mondays of the ISO weeks from the first dated item to the last: one page each.
-
-    Grid rows outside that span (the first days of the first month…) get no page of
-    their own: it would only repeat the recurring tasks.
-    """
-    if span is None:
-        return []
-    monday = span[0] - timedelta(days=span[0].weekday())
-    weeks = []
-    while monday <= span[1]:
-        weeks.append(monday)
-        monday += timedelta(days=7)
-    return weeks
 
 
 def _next_month(day: date) -> date:
