@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -109,6 +111,20 @@ def test_an_alias_is_the_same_object_as_its_anchor() -> None:
     data = parse_yaml("a: &x [1]\nb: *x\n").data
     assert isinstance(data, dict)
     assert data["a"] is data["b"]
+
+
+def test_a_list_holding_itself_is_built_as_pyyaml_builds_it() -> None:
+    data = parse_yaml("a: &x [1, *x]\n").data
+    assert isinstance(data, dict)
+    assert data["a"][1] is data["a"]
+
+
+def test_an_aliased_scalar_has_the_anchors_value() -> None:
+    assert parse_yaml("a: &x 2026-12-04\nb: *x\nc: Q&A\n").data == {
+        "a": date(2026, 12, 4),
+        "b": date(2026, 12, 4),
+        "c": "Q&A",
+    }
 
 
 def test_an_error_in_a_value_reports_its_line() -> None:

@@ -118,7 +118,7 @@ def parse_yaml(text: str, first_line: int = 1) -> Parsed:
         node = loader.get_single_node()
         if node is None:
             return Parsed(None, None, first_line)
-        data = _construct(loader, node, text)
+        data = _construct(loader, node)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = (mark.line if mark else 0) + first_line
@@ -134,40 +134,42 @@ class _Unusual(Exception):
     """A node that the quick construction leaves to PyYAML."""
 
 
-def _construct(loader: _Loader, node: yaml.Node, text: str) -> object:
+def _construct(loader: _Loader, node: yaml.Node) -> object:
     """The data of `node`, exactly as `loader.construct_document(node)` gives it.
 
     PyYAML's constructor costs as much as the parse: it tracks every node for anchors
     and recursion, and defers each mapping and list through a generator. Front-matter
-    is plain maps, lists and scalars, which `_plain` builds directly. Anything else (an
-    anchor, a merge key, an explicit tag, an error) goes to PyYAML, which then decides
-    the data or the error exactly as before.
+    is plain maps, lists and scalars, which `_plain` builds directly. Anything else (a
+    list or mapping met twice through an alias, a merge key, an explicit tag, an error)
+    goes to PyYAML, which then decides the data or the error exactly as before.
     """
-    if "&" not in text:  # no anchor, hence no alias: every node is built once
-        try:
-            return _plain(loader, node)
-        except Exception:  # PyYAML's own construction below raises its own error
-            pass
-    return loader.construct_document(node)
+    try:
+        return _plain(loader, node, set())
+    except Exception:  # PyYAML's own construction below raises its own error
+        return loader.construct_document(node)
 
 
-def _plain(loader: _Loader, node: yaml.Node) -> object:
+def _plain(loader: _Loader, node: yaml.Node, seen: set[int]) -> object:
     kind, tag = type(node), node.tag
     if kind is yaml.ScalarNode:
+        # An aliased scalar is built twice: equal, immutable values either way.
         if tag == _STR:
             return node.value
         build = _SCALARS.get(tag)
         if build is None:
             raise _Unusual
         return build(loader, node)
+    if id(node) in seen:
+        raise _Unusual  # an alias: PyYAML shares the one list or mapping (or its cycle)
+    seen.add(id(node))
     if kind is yaml.MappingNode and tag == _MAP:
         data = {}
         for key_node, value_node in node.value:
             # A list or mapping as a key fails to hash here; PyYAML then reports it.
-            data[_plain(loader, key_node)] = _plain(loader, value_node)
+            data[_plain(loader, key_node, seen)] = _plain(loader, value_node, seen)
         return data
     if kind is yaml.SequenceNode and tag == _SEQ:
-        return [_plain(loader, item) for item in node.value]
+        return [_plain(loader, item, seen) for item in node.value]
     raise _Unusual
 
 
