@@ -132,7 +132,8 @@ def _social_texts(
         else:
             url = article_url(content.config, article)
             yield from _not_before_article(social, article)
-    rendered: dict[str, tuple[str, ...]] = {}  # text -> parts: channels often share one text
+    # text -> its parts and whether they still hold {{ url }}: channels often share a text.
+    rendered: dict[str, tuple[tuple[str, ...], bool]] = {}
     for name in social.channels:
         channel = content.config.channels.get(name)
         if channel is None:
@@ -141,8 +142,9 @@ def _social_texts(
         try:
             text = social.text_for(name)
             if text not in rendered:
-                rendered[text] = social_parts(social, name, url or "{{ url }}")
-            parts = rendered[text]
+                parts = social_parts(social, name, url or "{{ url }}")
+                rendered[text] = parts, any("{{ url }}" in part for part in parts)
+            parts, has_url = rendered[text]
         except RenderError as error:
             yield Problem(
                 social.line_of(key),
@@ -162,7 +164,7 @@ def _social_texts(
                 "thread",
             )
             continue
-        if social.link is None and any("{{ url }}" in part for part in parts):
+        if social.link is None and has_url:
             yield Problem(
                 social.line_of(key),
                 "error",
