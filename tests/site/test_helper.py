@@ -6,7 +6,9 @@ Whatever happens to it, the site comes out the same.
 from __future__ import annotations
 
 import logging
-import sys
+import os
+import signal
+import time
 from pathlib import Path
 
 import pytest
@@ -20,7 +22,7 @@ from edcal.outputs.feeds import feed_names, write_feeds
 from edcal.plan import build_plan
 from edcal.site import helper
 from edcal.site.helper import Helper, Job, cores, render_pages
-from edcal.site.pages import Links
+from edcal.site.pages import Calendar, Links
 from edcal.times import current_time
 
 pytest_plugins = ["sitekit"]
@@ -89,29 +91,39 @@ def test_the_helper_renders_the_same_pages_and_feeds(tmp_path: Path) -> None:
     assert not running.folder.exists()  # the job and the pages were private and are gone
 
 
+BUILD_PROCESS = os.getpid()
+
+
+def _out_of_memory(calendar: Calendar, links: Links) -> dict[str, str]:
+    """render_pages that fails in a helper (and works in the build process)."""
+    if os.getpid() != BUILD_PROCESS:
+        raise MemoryError("no memory left")
+    return render_pages(calendar, links)
+
+
 def test_a_failed_helper_says_why_and_gives_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    failing = [sys.executable, "-c", "import sys; sys.exit('no memory left')"]
-    monkeypatch.setattr(helper, "helper_command", lambda job, pages: failing)
+    monkeypatch.setattr(helper, "render_pages", _out_of_memory)  # the fork inherits it
     running = Helper.start(_job(tmp_path / "site"))
     assert running is not None
     assert running.pages() is None
     assert running.feeds_written() is False
-    assert running.problem() == "no memory left (exit code 1)"
+    assert running.problem() == "MemoryError: no memory left (exit code 1)"
     running.stop()
     assert not (tmp_path / "site").exists()
+    assert not running.folder.exists()
 
 
 def test_stop_ends_a_helper_that_still_runs(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    stuck = [sys.executable, "-c", "import time; time.sleep(60)"]
-    monkeypatch.setattr(helper, "helper_command", lambda job, pages: stuck)
+    monkeypatch.setattr(helper, "render_pages", lambda calendar, links: time.sleep(60))
     running = Helper.start(_job(tmp_path / "site"))
     assert running is not None
+    assert running.problem() == "still running"
     running.stop()
-    assert running.process.returncode is not None
+    assert running.exit_code == -signal.SIGKILL
     assert not running.folder.exists()
 
 
@@ -134,8 +146,7 @@ def test_when_the_helper_fails_the_plugin_does_the_work(
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    failing = [sys.executable, "-c", "import sys; sys.exit('killed by the runner')"]
-    monkeypatch.setattr(helper, "helper_command", lambda job, pages: failing)
+    monkeypatch.setattr(helper, "render_pages", _out_of_memory)  # in the helper only
     monkeypatch.setenv("EDCAL_NOW", DEMO_NOW)
     monkeypatch.setenv("NO_MKDOCS_2_WARNING", "1")
     monkeypatch.chdir(tmp_path)  # mkdocs-rss-plugin's cache lands here
@@ -150,7 +161,7 @@ def test_when_the_helper_fails_the_plugin_does_the_work(
     said = [r.getMessage() for r in caplog.records if "helper process failed" in r.getMessage()]
     # Once: the plugin stops a helper that failed and writes the feeds itself.
     assert said == [
-        "edcal: the helper process failed (killed by the runner (exit code 1));"
+        "edcal: the helper process failed (MemoryError: no memory left (exit code 1));"
         " rendering the calendar here"
     ]
     assert _calendar_files(site) == _calendar_files(example_site)

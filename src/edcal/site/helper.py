@@ -4,30 +4,33 @@ MkDocs builds a site in one process, one page after another. Rendering the calen
 serialising its feeds (icalendar is slow to import and to write) are most of the edcal
 plugin's cost, and none of it depends on the other pages: on a machine with two cores or
 more, a helper process does that work while MkDocs renders the theme's pages, so the
-plugin adds little to a build's wall time. MkDocs' own concurrency is none, and
-`concurrent.futures` would pay `multiprocessing`'s start-up and re-import the main
-module; one `subprocess` fed a pickle file is simpler and starts faster.
+plugin adds little to a build's wall time.
+
+The helper is a fork of the build process: it has the calendar's inputs in memory and
+every module imported, so it starts at once and costs no more CPU than doing the work in
+place. (`subprocess` or `multiprocessing` would start a new interpreter, import edcal and
+Jinja2 again and unpickle the inputs: more CPU than the work itself on the example.) It
+writes the pages' HTML as a pickle into a private temporary folder, says `pages` on a
+pipe, writes the feeds into the site and says `feeds`.
 
 Whatever goes wrong in the helper, the plugin does the work itself with the same
-functions (`render_pages`, `write_feeds`): the site is the same either way.
-
-Run by the plugin as `python -P -m edcal.site.helper JOB PAGES`: it reads the job (a
-pickle the plugin wrote into a private temporary folder), writes the pages' HTML as a
-pickle to PAGES and prints `pages`, then writes the feeds into the site and prints `feeds`.
+functions (`render_pages`, `write_site_feeds`): the site is the same either way.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
-import subprocess
+import signal
 import sys
 import tempfile
+import traceback
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import IO
+from typing import BinaryIO
 
 from edcal.model import Config, Content
 from edcal.plan import Plan
@@ -36,7 +39,6 @@ from edcal.watch import Mention
 
 PAGES_DONE = b"pages\n"
 FEEDS_DONE = b"feeds\n"
-PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # the folder holding `edcal/`
 
 
 @dataclass(frozen=True)
@@ -86,109 +88,108 @@ def cores() -> int:
     return os.cpu_count() or 1  # pragma: no cover - macOS and Windows
 
 
-def helper_command(job_file: Path, pages_file: Path) -> list[str]:
-    """The helper's command line; `-P` keeps the build's folder off its import path."""
-    return [sys.executable, "-P", "-m", "edcal.site.helper", str(job_file), str(pages_file)]
+def can_fork() -> bool:
+    """Whether a helper can be forked here: POSIX, but not macOS, whose system libraries
+    are not safe to use in a forked child (Python's own `multiprocessing` avoids it)."""
+    return hasattr(os, "fork") and sys.platform != "darwin"
 
 
 class Helper:
-    """A running helper process and the files it shares with the plugin."""
+    """A running helper process and the folder it shares with the plugin."""
 
-    def __init__(self, process: subprocess.Popen[bytes], folder: Path, stderr: IO[bytes]) -> None:
-        self.process = process
+    def __init__(self, pid: int, said: BinaryIO, folder: Path) -> None:
+        self.pid = pid
         self.folder = folder
-        self._stderr = stderr
+        self.exit_code: int | None = None
+        self._said = said
         self._pages: dict[str, str] | None = None
         self._pages_read = False
         self._finished: bool | None = None
 
     @classmethod
     def start(cls, job: Job) -> Helper | None:
-        """Start a helper on `job`; None when no process can be started here."""
-        if not sys.executable:
-            return None  # an embedded interpreter: no `python` to run
+        """Fork a helper on `job`; None where no process can be forked."""
+        if not can_fork():
+            return None
         folder = Path(tempfile.mkdtemp(prefix="edcal-helper-"))  # private (mode 0700)
-        job_file = folder / "job.pickle"
-        job_file.write_bytes(pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL))
-        stderr = (folder / "stderr.txt").open("w+b")
-        # The helper must run this very edcal, wherever it was imported from.
-        path = os.environ.get("PYTHONPATH")
-        env = {
-            **os.environ,
-            "PYTHONPATH": os.pathsep.join([str(PACKAGE_ROOT), *([path] if path else [])]),
-        }
+        reading, writing = os.pipe()
+        sys.stdout.flush()  # or the child could write the build's pending output again
+        sys.stderr.flush()
         try:
-            process = subprocess.Popen(
-                helper_command(job_file, folder / "pages.pickle"),
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=stderr,
-                env=env,
-            )
+            pid = os.fork()
         except OSError:
-            stderr.close()
+            os.close(reading)
+            os.close(writing)
             _remove(folder)
             return None
-        return cls(process, folder, stderr)
+        if pid == 0:  # the helper: do the job, then leave without running the build's
+            os.close(reading)  # exit handlers or flushing its buffers
+            os._exit(_work(job, folder, writing))
+        os.close(writing)
+        return cls(pid, os.fdopen(reading, "rb"), folder)
 
     def pages(self) -> dict[str, str] | None:
         """The pages' HTML once the helper has written it; None if it failed first."""
         if not self._pages_read:
             self._pages_read = True
-            assert self.process.stdout is not None
-            if self.process.stdout.readline() == PAGES_DONE:
+            if self._said.readline() == PAGES_DONE:
                 self._pages = pickle.loads((self.folder / "pages.pickle").read_bytes())
+            else:
+                self._wait()  # it closed the pipe: it has ended, or is about to
         return self._pages
 
     def feeds_written(self) -> bool:
         """Wait for the helper to end; True when it wrote the feeds."""
         if self._finished is None:
             self.pages()  # read (and skip) the pages line first
-            assert self.process.stdout is not None
-            rest = self.process.stdout.read()
-            self._finished = self.process.wait() == 0 and rest == FEEDS_DONE
+            rest = self._said.read()
+            self._finished = self._wait() == 0 and rest == FEEDS_DONE
         return self._finished
 
     def problem(self) -> str:
-        """The last line the helper wrote to its error output ("" when none)."""
-        self._stderr.seek(0)
-        lines = self._stderr.read().decode("utf-8", "replace").strip().splitlines()
-        code = self.process.poll()
-        where = f"exit code {code}" if code else "no exit code yet" if code is None else "ok"
-        return f"{lines[-1]} ({where})" if lines else where
+        """The helper's last error line, and how it ended."""
+        report = self.folder / "error.txt"
+        lines = report.read_text(encoding="utf-8").strip().splitlines() if report.exists() else []
+        code = self.exit_code
+        ended = "still running" if code is None else f"exit code {code}" if code else "ok"
+        return f"{lines[-1]} ({ended})" if lines else ended
 
     def stop(self) -> None:
         """End the helper if it still runs and remove its files."""
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
-        if self.process.stdout is not None:
-            self.process.stdout.close()
-        self._stderr.close()
+        if self.exit_code is None:
+            with contextlib.suppress(ProcessLookupError):  # it may have just ended
+                os.kill(self.pid, signal.SIGKILL)
+            self._wait()
+        self._said.close()
         _remove(self.folder)
+
+    def _wait(self) -> int:
+        if self.exit_code is None:
+            _, status = os.waitpid(self.pid, 0)
+            self.exit_code = os.waitstatus_to_exitcode(status)
+        return self.exit_code
+
+
+def _work(job: Job, folder: Path, say: int) -> int:
+    """The helper's whole life: pages first (MkDocs needs them first), then the feeds."""
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C ends it with the build
+        pages = render_pages(job.calendar(), job.links)
+        partial = folder / "pages.partial"
+        partial.write_bytes(pickle.dumps(pages, protocol=pickle.HIGHEST_PROTOCOL))
+        partial.replace(folder / "pages.pickle")
+        os.write(say, PAGES_DONE)
+        write_site_feeds(job.site_dir, job.content.config, job.feeds_plan)
+        os.write(say, FEEDS_DONE)
+        return 0
+    except BaseException:
+        # Whatever it is, the plugin does the work itself: a helper reports and ends.
+        with contextlib.suppress(OSError):
+            (folder / "error.txt").write_text(traceback.format_exc(), encoding="utf-8")
+        return 1
 
 
 def _remove(folder: Path) -> None:
     for path in folder.iterdir():
         path.unlink()
     folder.rmdir()
-
-
-def main(arguments: list[str]) -> int:
-    """The helper process: pages first (MkDocs needs them first), then the feeds."""
-    job_file, pages_file = (Path(argument) for argument in arguments)
-    job: Job = pickle.loads(job_file.read_bytes())
-    pages = render_pages(job.calendar(), job.links)
-    partial = pages_file.with_suffix(".partial")
-    partial.write_bytes(pickle.dumps(pages, protocol=pickle.HIGHEST_PROTOCOL))
-    partial.replace(pages_file)
-    sys.stdout.buffer.write(PAGES_DONE)
-    sys.stdout.buffer.flush()
-    write_site_feeds(job.site_dir, job.content.config, job.feeds_plan)
-    sys.stdout.buffer.write(FEEDS_DONE)
-    sys.stdout.buffer.flush()
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

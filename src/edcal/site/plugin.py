@@ -216,7 +216,9 @@ class EdcalPlugin(BasePlugin[EdcalConfig]):  # type: ignore[no-untyped-call]
         self.rendered = None
         if self.job is not None:
             self.job = replace(self.job, links=self.links)
-            if self.config.parallel and cores() > 1:
+            # Not under `mkdocs serve`, whose live-reload server runs threads: forking a
+            # process with threads is asking for a lock nobody will release.
+            if self.config.parallel and cores() > 1 and not self.serving:
                 self.helper = Helper.start(self.job)
         return nav
 
