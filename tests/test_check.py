@@ -70,6 +70,10 @@ EXPECTED: dict[str, list[tuple[int, str]]] = {
     "social/unknown-status.md": [(5, "unknown status 'schedulled' — did you mean `scheduled`?")],
     "social/unknown-channel.md": [(4, "unknown channel `twiter`")],
     "social/date-without-time.md": [(3, "`date: 2026-12-01` has no time of day")],
+    "social/impossible-date.md": [
+        (3, "'2026-02-30T12:30:00' is not a possible date (day is out of range for month)"),
+        (3, "write a date that exists, e.g. 2026-12-04T09:00:00+01:00"),
+    ],
     "posts/article.md": [],
     "posts/quoted-date.md": [
         (4, "the blog plugin rejects quoted dates"),

@@ -64,17 +64,18 @@ def pyyaml(text: str) -> str:
         return f"line {(mark.line if mark else 0) + 1}: {_describe(error)}"
     except yaml.YAMLError as error:
         return f"line 1: {error}"
-    except Exception as error:  # e.g. a date with month 13
-        return f"{type(error).__name__}: {error}"
+    except (ValueError, OverflowError) as error:  # e.g. a date with month 13
+        return f"impossible: {error}"
 
 
 def ours(text: str) -> str:
     try:
         return repr(parse_yaml(text).data)
     except YamlSyntaxError as error:
+        if error.hint:  # where PyYAML raises a bare ValueError, we say where and why
+            reason = error.message.rsplit(" (", 1)[-1].removesuffix(")")
+            return f"impossible: {reason.removeprefix('impossible value: ')}"
         return f"line {error.line}: {error.message}"
-    except Exception as error:  # must be PyYAML's own exception
-        return f"{type(error).__name__}: {error}"
 
 
 @settings(max_examples=800, deadline=None)
@@ -134,6 +135,18 @@ def test_an_error_in_a_value_reports_its_line() -> None:
         assert error.line >= 3
     else:
         raise AssertionError("no error")
+
+
+def test_an_impossible_date_is_an_error_on_its_line_not_a_crash() -> None:
+    for text, line in (("id: a\ndate: 2026-13-45\n", 3), ("a: [1, 2026-02-30 09:00:00]\n", 2)):
+        try:
+            parse_yaml(text, first_line=2)
+        except YamlSyntaxError as error:
+            assert error.line == line
+            assert "is not a possible date" in error.message
+            assert error.hint.startswith("write a date that exists")
+        else:
+            raise AssertionError(f"no error for {text!r}")
 
 
 def test_lines_of_keys_and_nested_keys() -> None:

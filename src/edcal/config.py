@@ -161,7 +161,7 @@ def parse_config(text: str) -> tuple[Config, list[Problem]]:
             Source(CONFIG_PATH, error.line),
             "error",
             error.message,
-            "check the indentation and quoting on this line and the one above",
+            error.hint or "check the indentation and quoting on this line and the one above",
             "yaml",
         )
         return fallback_config(), [problem]

@@ -190,7 +190,8 @@ def _parse_file(path: Path, relative: str, config: Config, problems: list[Proble
     try:
         parsed = parse_yaml(front, first_line=1)
     except YamlSyntaxError as error:
-        fail(error.line, error.message, "check the indentation and quoting of this line", "yaml")
+        hint = error.hint or "check the indentation and quoting of this line"
+        fail(error.line, error.message, hint, "yaml")
         return None
     if not isinstance(parsed.data, Mapping):
         what = "empty" if parsed.data is None else _kind(parsed.data)

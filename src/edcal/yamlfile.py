@@ -99,12 +99,24 @@ def _child(node: yaml.Node | None, part: str | int) -> tuple[yaml.Node, yaml.Nod
 
 
 class YamlSyntaxError(Exception):
-    """A YAML document that does not parse; `line` is 1-based in the parsed text."""
+    """A YAML document that does not parse; `line` is 1-based in the parsed text.
 
-    def __init__(self, line: int, message: str) -> None:
+    `hint` is set when the fix is known (an impossible date); else the caller's applies.
+    """
+
+    def __init__(self, line: int, message: str, hint: str = "") -> None:
         super().__init__(message)
         self.line = line
         self.message = message
+        self.hint = hint
+
+
+class _ImpossibleValue(Exception):
+    """A scalar that YAML reads as a date or number that cannot exist (2026-02-30)."""
+
+    def __init__(self, node: yaml.Node, error: Exception) -> None:
+        super().__init__(str(error))
+        self.node = node
 
 
 def parse_yaml(text: str, first_line: int = 1) -> Parsed:
@@ -125,6 +137,10 @@ def parse_yaml(text: str, first_line: int = 1) -> Parsed:
         raise YamlSyntaxError(line, _describe(error)) from None
     except yaml.YAMLError as error:
         raise YamlSyntaxError(first_line, str(error)) from None
+    except _ImpossibleValue as error:
+        raise _impossible(error.node, str(error), first_line) from None
+    except (ValueError, OverflowError) as error:  # the same, met by PyYAML's constructor
+        raise YamlSyntaxError(first_line, f"impossible value: {error}", DATE_HINT) from None
     finally:
         loader.dispose()
     return Parsed(data, node, first_line)
@@ -145,6 +161,13 @@ def _construct(loader: _Loader, node: yaml.Node) -> object:
     """
     try:
         return _plain(loader, node, set())
+    except _ImpossibleValue as impossible:
+        # PyYAML may meet another error first (it builds keys before values); if not,
+        # it fails on the same value, which we report where it is.
+        try:
+            return loader.construct_document(node)
+        except (ValueError, OverflowError):
+            raise impossible from None
     except Exception:  # PyYAML's own construction below raises its own error
         return loader.construct_document(node)
 
@@ -158,7 +181,10 @@ def _plain(loader: _Loader, node: yaml.Node, seen: set[int]) -> object:
         build = _SCALARS.get(tag)
         if build is None:
             raise _Unusual
-        return build(loader, node)
+        try:
+            return build(loader, node)
+        except (ValueError, OverflowError) as error:  # PyYAML lets these through bare
+            raise _ImpossibleValue(node, error) from None
     if id(node) in seen:
         raise _Unusual  # an alias: PyYAML shares the one list or mapping (or its cycle)
     seen.add(id(node))
@@ -171,6 +197,18 @@ def _plain(loader: _Loader, node: yaml.Node, seen: set[int]) -> object:
     if kind is yaml.SequenceNode and tag == _SEQ:
         return [_plain(loader, item, seen) for item in node.value]
     raise _Unusual
+
+
+DATE_HINT = "write a date that exists, e.g. 2026-12-04T09:00:00+01:00, or quote the text"
+
+
+def _impossible(node: yaml.Node, reason: str, first_line: int) -> YamlSyntaxError:
+    what = "date" if node.tag == _TAG + "timestamp" else "value"
+    return YamlSyntaxError(
+        node.start_mark.line + first_line,
+        f"{node.value!r} is not a possible {what} ({reason})",
+        DATE_HINT if what == "date" else "quote it if it is meant as text",
+    )
 
 
 def _describe(error: yaml.MarkedYAMLError) -> str:
