@@ -112,6 +112,9 @@ def test_a_channel_filter_works_from_the_keyboard(tab: Tab) -> None:
     page.keyboard.press("Space")
     assert not facebook.is_checked()
     assert [only_facebook.nth(n).is_hidden() for n in range(count)] == [True] * count
+    # Screen readers hear how many items the filter hid.
+    status = page.locator("[data-edcal-filters] [aria-live]")
+    assert status.inner_text() == f"{count} items hidden by the filters"
     # An announcement that also goes to X stays, with its Facebook mark dimmed.
     shared = page.locator("#entry-post-2026-12-04-community-time-announce")
     assert shared.is_visible()
@@ -123,6 +126,11 @@ def test_a_channel_filter_works_from_the_keyboard(tab: Tab) -> None:
     # Kinds filter the same way: tasks off, tasks gone.
     page.get_by_role("checkbox", name="Tasks").press("Space")
     assert page.locator(".edcal-entry--task:visible").count() == 0
+    # Only December's: the tasks of 30 November and early January, which show only in a
+    # week view, are not counted.
+    december = page.locator("td:not(.is-outside) .edcal-entry--task").count()
+    assert page.locator("td.is-outside .edcal-entry--task").count() > 0
+    assert status.inner_text() == f"{december} items hidden by the filters"
     assert tab.errors == []
 
 

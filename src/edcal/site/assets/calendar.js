@@ -101,7 +101,9 @@
         });
       }
       entry.hidden = hide;
-      if (hide) {
+      // A day of the neighbouring month shows its entries only in a week view.
+      var outside = entry.closest(".is-outside");
+      if (hide && (!outside || outside.parentElement.matches(":target"))) {
         hidden += 1;
       }
     });
