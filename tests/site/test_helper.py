@@ -115,6 +115,19 @@ def test_a_failed_helper_says_why_and_gives_nothing(
     assert not running.folder.exists()
 
 
+def test_a_host_that_reaps_children_itself_still_gets_the_work(tmp_path: Path) -> None:
+    previous = signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+    try:
+        running = Helper.start(_job(tmp_path / "site"))
+        assert running is not None
+        assert running.pages()
+        assert running.feeds_written()
+        running.stop()
+    finally:
+        signal.signal(signal.SIGCHLD, previous)
+    assert (tmp_path / "site" / "calendar.ics").is_file()
+
+
 def test_stop_ends_a_helper_that_still_runs(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
