@@ -70,6 +70,9 @@ EXPECTED: dict[str, list[tuple[int, str]]] = {
     "social/unknown-status.md": [(5, "unknown status 'schedulled' — did you mean `scheduled`?")],
     "social/unknown-channel.md": [(4, "unknown channel `twiter`")],
     "social/date-without-time.md": [(3, "`date: 2026-12-01` has no time of day")],
+    "social/year-out-of-range.md": [
+        (3, "9999-12-31T23:59:59 is outside the years a calendar plans (1900–2999)"),
+    ],
     "social/impossible-date.md": [
         (3, "'2026-02-30T12:30:00' is not a possible date (day is out of range for month)"),
         (3, "write a date that exists, e.g. 2026-12-04T09:00:00+01:00"),

@@ -72,3 +72,18 @@ def test_now_comes_from_the_option_then_the_environment(monkeypatch: pytest.Monk
     assert current_time("2026-01-01T00:00:00", PARIS).isoformat() == "2026-01-01T00:00:00+01:00"
     monkeypatch.delenv("EDCAL_NOW")
     assert current_time(None).tzinfo is not None
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        datetime(9999, 12, 31, 23, 59),
+        datetime(1, 1, 1, tzinfo=ZoneInfo("Pacific/Kiritimati")),
+        date(3000, 1, 1),
+    ],
+)
+def test_a_year_past_what_a_plan_can_reach_is_refused_not_a_crash(value: date) -> None:
+    # Datetime ends at years 1 and 9999, and plans reach weeks and years past their dates.
+    with pytest.raises(TimeError, match=r"outside the years a calendar plans \(1900–2999\)"):
+        to_aware(value, PARIS)
+    assert to_aware(datetime(2999, 12, 31, 23, 59), PARIS).year == 2999

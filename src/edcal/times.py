@@ -65,8 +65,19 @@ def localize(naive: datetime, tz: ZoneInfo) -> datetime:
     )
 
 
+# The years a calendar's dates may fall in. Python's datetime ends at years 1 and 9999,
+# and a plan reaches past its dates (whole weeks, the agenda's 30 days, ten years of time
+# zone rules in the .ics); a year outside these is a typo in an editorial calendar.
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+
+
 def to_aware(value: datetime | date, tz: ZoneInfo) -> datetime:
     """A YAML date or datetime -> aware datetime in `tz` (a bare date is midnight local)."""
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise TimeError(
+            f"{value.isoformat()} is outside the years a calendar plans ({FIRST_YEAR}–{LAST_YEAR})",
+            "check the year",
+        )
     if not isinstance(value, datetime):
         value = datetime.combine(value, time())
     if value.tzinfo is None:
