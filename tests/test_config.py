@@ -102,3 +102,18 @@ def test_every_problem_of_a_broken_config_is_reported_together() -> None:
     assert "'soon' is not a duration" in messages
     assert "`limit` must be a whole number" in messages
     assert "unknown platform 'linkdin'" in messages
+
+
+@pytest.mark.parametrize(
+    ("setting", "said"),
+    [
+        ("timezone: Europe/" + "é" * 300, "unknown time zone"),  # too long for a file name
+        ("publish: {max_delay: 100000000000000000000000000000}", "longer than a year"),
+        ("publish: {max_delay: 400d}", "longer than a year"),
+    ],
+)
+def test_absurd_settings_are_problems_on_their_line_not_crashes(setting: str, said: str) -> None:
+    text = BASE_CONFIG.replace("timezone: Europe/Paris\n", "") + setting + "\n"
+    line = text.count("\n")
+    _, problems = parse_config(text)
+    assert [p.source.line for p in problems if said in p.message] == [line], problems

@@ -87,3 +87,10 @@ def test_a_year_past_what_a_plan_can_reach_is_refused_not_a_crash(value: date) -
     with pytest.raises(TimeError, match=r"outside the years a calendar plans \(1900–2999\)"):
         to_aware(value, PARIS)
     assert to_aware(datetime(2999, 12, 31, 23, 59), PARIS).year == 2999
+
+
+@pytest.mark.parametrize("value", [10**30, 527_041, "400d", "9000h"])
+def test_a_duration_longer_than_a_year_is_refused(value: object) -> None:
+    with pytest.raises(TimeError, match="is longer than a year"):
+        parse_duration(value)
+    assert parse_duration("366d") == timedelta(days=366)

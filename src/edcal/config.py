@@ -235,7 +235,7 @@ def _timezone(reader: _Reader, value: object) -> ZoneInfo:
         if not isinstance(value, str) or not value:
             raise ValueError
         return ZoneInfo(value)
-    except (ValueError, ZoneInfoNotFoundError):
+    except (ValueError, OSError, ZoneInfoNotFoundError):  # OSError: a name too long for a file
         hint = did_you_mean(str(value), available_timezones())
         if hint.startswith("expected"):
             hint = "use an IANA time zone name such as Europe/Paris or America/New_York"

@@ -27,12 +27,27 @@ def parse_duration(value: object) -> timedelta:
     if isinstance(value, bool):
         raise TimeError(f"{value!r} is not a duration", "write e.g. 15m, 2h, 1d or 1h30m")
     if isinstance(value, int):
-        return timedelta(minutes=value)
+        return _at_most_a_year(value, minutes=value)
     match = _DURATION.match(str(value)) if isinstance(value, str) else None
     if not match or not any(match.groups()):
         raise TimeError(f"{value!r} is not a duration", "write e.g. 15m, 2h, 1d or 1h30m")
     days, hours, minutes = (int(group or 0) for group in match.groups())
-    return timedelta(days=days, hours=hours, minutes=minutes)
+    return _at_most_a_year(value, days=days, hours=hours, minutes=minutes)
+
+
+# No setting of an editorial calendar (a task's length, a gap, a delay) spans a year; one
+# that does is a typo, and one of 10**20 minutes would overflow every date it touches.
+LONGEST_DURATION = timedelta(days=366)
+
+
+def _at_most_a_year(value: object, *, days: int = 0, hours: int = 0, minutes: int = 0) -> timedelta:
+    try:
+        found = timedelta(days=days, hours=hours, minutes=minutes)
+    except OverflowError:
+        found = LONGEST_DURATION + LONGEST_DURATION
+    if abs(found) > LONGEST_DURATION:
+        raise TimeError(f"{value!r} is longer than a year", "write e.g. 15m, 2h, 1d or 1h30m")
+    return found
 
 
 def format_duration(value: timedelta) -> str:
