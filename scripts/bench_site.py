@@ -47,14 +47,6 @@ BASELINE = jinja2.Environment(autoescape=True).from_string(
 )
 
 
-def best_of(
-    runs: int, ours: Callable[[], object], base: Callable[[], object]
-) -> tuple[float, float]:
-    """The fastest of `runs` timings of each, in seconds, taken in turns."""
-    ours_best, base_best = fastest(runs, ours, base)
-    return ours_best, base_best
-
-
 def fastest(runs: int, *actions: Callable[[], object]) -> list[float]:
     """The fastest of `runs` timings of each action, in seconds, taken in turns.
 
@@ -159,7 +151,7 @@ def feeds_bench(runs: int = 9) -> float:
     now = current_time(None, content.config.timezone)
     plan = build_plan(REPO, content, now)
     with tempfile.TemporaryDirectory() as folder:
-        ours, _ = best_of(runs, lambda: write_feeds(Path(folder), content.config, plan), lambda: 0)
+        (ours,) = fastest(runs, lambda: write_feeds(Path(folder), content.config, plan))
     return ours
 
 
@@ -184,7 +176,7 @@ def render_bench(size: int) -> tuple[int, float, float]:
         def baseline() -> None:
             BASELINE.render(entries=plan.entries)
 
-        ours, base = best_of(3, calendar, baseline)
+        ours, base = fastest(3, calendar, baseline)
     return len(plan.entries), ours, base
 
 

@@ -42,10 +42,10 @@ LONGEST_DURATION = timedelta(days=366)
 
 def _at_most_a_year(value: object, *, days: int = 0, hours: int = 0, minutes: int = 0) -> timedelta:
     try:
-        found = timedelta(days=days, hours=hours, minutes=minutes)
-    except OverflowError:
-        found = LONGEST_DURATION + LONGEST_DURATION
-    if abs(found) > LONGEST_DURATION:
+        found: timedelta | None = timedelta(days=days, hours=hours, minutes=minutes)
+    except OverflowError:  # past timedelta's own limit (999,999,999 days)
+        found = None
+    if found is None or abs(found) > LONGEST_DURATION:
         raise TimeError(f"{value!r} is longer than a year", "write e.g. 15m, 2h, 1d or 1h30m")
     return found
 

@@ -70,7 +70,6 @@ class EdcalPlugin(BasePlugin[EdcalConfig]):  # type: ignore[no-untyped-call]
         self.job: Job | None = None  # the calendar's inputs (and, from on_nav, its links)
         self.pages: dict[str, CalendarPage] = {}
         self.due: dict[str, Post] = {}  # docs-relative path -> article shown on the site
-        self.links = Links()
         self.serving = False
         self.helper: Helper | None = None
         self.rendered: dict[str, str] | None = None
@@ -200,13 +199,14 @@ class EdcalPlugin(BasePlugin[EdcalConfig]):  # type: ignore[no-untyped-call]
         file.abs_src_path = str(copy)
 
     def on_nav(self, nav: Navigation, /, *, config: MkDocsConfig, files: Files) -> Navigation:
-        """Collect the live articles' URLs (the blog plugin has set them by now)."""
+        """Collect the live articles' URLs (the blog plugin has set them by now) and start
+        the helper on the calendar."""
         articles = {}
         for uri, post in self.due.items():
             file = files.get_file_from_path(uri)
             if file is not None:
                 articles[post.id] = file.url
-        self.links = Links(
+        links = Links(
             site_url=config.site_url or "",
             edit_docs=edit_prefix(config.repo_url, config.edit_uri),
             docs_dir=CONTENT_DIR,
@@ -215,7 +215,7 @@ class EdcalPlugin(BasePlugin[EdcalConfig]):  # type: ignore[no-untyped-call]
         self._stop_helper()
         self.rendered = None
         if self.job is not None:
-            self.job = replace(self.job, links=self.links)
+            self.job = replace(self.job, links=links)
             # Not under `mkdocs serve`, whose live-reload server runs threads: forking a
             # process with threads is asking for a lock nobody will release.
             if self.config.parallel and cores() > 1 and not self.serving:
@@ -262,7 +262,7 @@ class EdcalPlugin(BasePlugin[EdcalConfig]):  # type: ignore[no-untyped-call]
             if found is None:
                 self._helper_failed("rendering the calendar")
                 assert self.job is not None
-                found = render_pages(self.job.calendar(), self.links)
+                found = render_pages(self.job.calendar(), self.job.links)
             self.rendered = found
         return self.rendered
 
@@ -330,7 +330,8 @@ def _placeholder(src_uri: str) -> str:
 
 
 def _stub(page: CalendarPage) -> str:
-    """The Markdown of a generated page: only front-matter; `on_page_content` fills it."""
+    """The Markdown of a generated page: only front-matter and its title; the calendar
+    takes the place of its content (see `_placeholder`)."""
     return (
         f"---\ntitle: {json.dumps(page.title)}\n"
         "hide: [navigation, toc]\nsearch:\n  exclude: true\n---\n\n"
