@@ -35,7 +35,8 @@ from edcal.load import load_content
 from edcal.outputs.feeds import write_feeds
 from edcal.plan import Plan, build_plan
 from edcal.site.blog import is_due
-from edcal.site.pages import Calendar, Links
+from edcal.site.exchange import Links
+from edcal.site.pages import Calendar
 from edcal.times import current_time
 
 REPO = Path(__file__).resolve().parents[1]

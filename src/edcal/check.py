@@ -6,7 +6,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path, PurePosixPath
 
 from edcal.hints import did_you_mean
-from edcal.load import CONTENT_DIR
+from edcal.layout import CONTENT_DIR
 from edcal.model import Content, Item, Post, Problem, SocialPost
 from edcal.render import (
     THREAD_PLATFORMS,

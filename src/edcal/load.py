@@ -15,6 +15,7 @@ from frontmatter.default_handlers import YAMLHandler
 
 from edcal.config import load_config
 from edcal.hints import did_you_mean
+from edcal.layout import POSTS_DIR, SOCIAL_DIR
 from edcal.model import (
     STATUSES,
     Config,
@@ -28,10 +29,6 @@ from edcal.model import (
 )
 from edcal.times import TimeError, parse_datetime, to_aware
 from edcal.yamlfile import Parsed, YamlSyntaxError, parse_yaml
-
-CONTENT_DIR = "content"
-POSTS_DIR = "content/blog/posts"
-SOCIAL_DIR = "content/social"
 
 COMMON_KEYS = ("id", "title", "date", "status", "channels")
 # mkdocs-material's blog and page metadata: valid in an article even though edcal ignores them.

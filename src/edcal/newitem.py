@@ -10,7 +10,7 @@ from pathlib import Path
 import yaml
 
 from edcal.hints import did_you_mean
-from edcal.load import POSTS_DIR, SOCIAL_DIR
+from edcal.layout import POSTS_DIR, SOCIAL_DIR
 from edcal.model import Content
 from edcal.plan import build_plan, next_free_slot
 from edcal.render import slugify

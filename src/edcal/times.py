@@ -119,14 +119,17 @@ def parse_day(text: str) -> date:
         raise TimeError(f"{text!r} is not a date", "write e.g. 2026-12-04") from None
 
 
-def current_time(option: str | None, tz: ZoneInfo | None = None) -> datetime:
+def current_time(
+    option: str | None, tz: ZoneInfo | None = None, *, clock: datetime | None = None
+) -> datetime:
     """The run's `now`: the `--now` option, else `EDCAL_NOW`, else the clock; always aware.
 
     Every command takes `now` from here so that tests and the demo can run "as of" any
-    moment. A naive value is read in `tz` (the calendar's zone), else in UTC.
+    moment. A naive value is read in `tz` (the calendar's zone), else in UTC. `clock` is a
+    reading of the clock taken earlier, for work that must agree with it.
     """
     text = option or os.environ.get("EDCAL_NOW")
     zone = tz or ZoneInfo("UTC")
     if not text:
-        return datetime.now(UTC).astimezone(zone)
+        return (clock or datetime.now(UTC)).astimezone(zone)
     return parse_datetime(text, zone)

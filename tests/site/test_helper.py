@@ -9,6 +9,7 @@ import logging
 import os
 import signal
 import time
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -19,33 +20,32 @@ from sitebuild import DEMO_NOW, REPO, mkdocs_build
 
 from edcal.load import load_content
 from edcal.outputs.feeds import feed_names, write_feeds
-from edcal.plan import build_plan
-from edcal.site import helper
-from edcal.site.helper import Helper, Job, cores, render_pages
-from edcal.site.pages import Calendar, Links
-from edcal.times import current_time
+from edcal.site import work
+from edcal.site.exchange import Links, Settings
+from edcal.site.helper import Helper, cores
+from edcal.site.work import Job
 
 pytest_plugins = ["sitekit"]
 
 LINKS = Links(site_url="https://example.org/", edit_docs="https://git.example/edit/content/")
 
 
-def _job(site_dir: Path) -> Job:
-    content = load_content(REPO)
-    now = current_time(DEMO_NOW, content.config.timezone)
-    plan = build_plan(REPO, content, now)
-    return Job(
-        content,
-        plan,
-        now,
-        templates={},
+def _settings(site_dir: Path) -> Settings:
+    """The example's calendar as of the demo time, built into `site_dir`."""
+    return Settings(
+        REPO,
+        site_url="https://atelier-libre.example.org/",
+        serving=False,
         directory_urls=True,
-        health=None,
-        mentions=None,
-        links=LINKS,
         site_dir=str(site_dir),
-        feeds_plan=plan,
+        clock=datetime.fromisoformat(DEMO_NOW),
     )
+
+
+@pytest.fixture(autouse=True)
+def _no_edcal_now(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The settings' clock is the time (EDCAL_NOW would take precedence)."""
+    monkeypatch.delenv("EDCAL_NOW", raising=False)
 
 
 def _calendar_files(site: Path) -> dict[str, bytes]:
@@ -74,39 +74,48 @@ def _example_config(folder: Path, **options: object) -> Path:
     return config
 
 
-def test_the_helper_renders_the_same_pages_and_feeds(tmp_path: Path) -> None:
-    job = _job(tmp_path / "helped")
-    running = Helper.start(job)
+def test_the_helper_prepares_and_renders_what_the_build_would(tmp_path: Path) -> None:
+    settings = _settings(tmp_path / "helped")
+    running = Helper.start(settings)
     assert running is not None
     try:
+        prelude = running.prelude()
+        running.send(LINKS)
         pages = running.pages()
         assert running.feeds_written(), running.problem()
     finally:
         running.stop()
-    assert pages == render_pages(job.calendar(), job.links)
+    here, job = work.prepare(settings)
+    assert prelude == here
+    assert [page.src_uri for page in here.pages][:2] == ["calendar/index.md", "calendar/agenda.md"]
+    assert "blog/posts/2026-12-04-community-time.md" in here.due
+    assert pages == work.render_pages(job, LINKS)
     assert len(pages) >= 4 and all("<h1" in html for html in pages.values())
     written = write_feeds(tmp_path / "here", job.content.config, job.feeds_plan)
     for path in written:
         assert (tmp_path / "helped" / path.name).read_bytes() == path.read_bytes(), path.name
-    assert not running.folder.exists()  # the job and the pages were private and are gone
+    assert not running.folder.exists()  # what they handed over was private and is gone
 
 
 BUILD_PROCESS = os.getpid()
+RENDER_PAGES = work.render_pages
 
 
-def _out_of_memory(calendar: Calendar, links: Links) -> dict[str, str]:
+def _out_of_memory(job: Job, links: Links) -> dict[str, str]:
     """render_pages that fails in a helper (and works in the build process)."""
     if os.getpid() != BUILD_PROCESS:
         raise MemoryError("no memory left")
-    return render_pages(calendar, links)
+    return RENDER_PAGES(job, links)
 
 
 def test_a_failed_helper_says_why_and_gives_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(helper, "render_pages", _out_of_memory)  # the fork inherits it
-    running = Helper.start(_job(tmp_path / "site"))
+    monkeypatch.setattr(work, "render_pages", _out_of_memory)  # the fork inherits it
+    running = Helper.start(_settings(tmp_path / "site"))
     assert running is not None
+    assert running.prelude() is not None
+    running.send(LINKS)
     assert running.pages() is None
     assert running.feeds_written() is False
     assert running.problem() == "MemoryError: no memory left (exit code 1)"
@@ -115,11 +124,39 @@ def test_a_failed_helper_says_why_and_gives_nothing(
     assert not running.folder.exists()
 
 
+def test_a_helper_that_fails_to_prepare_gives_no_prelude(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(settings: Settings) -> None:
+        raise OSError("disk gone")
+
+    monkeypatch.setattr(work, "prepare", broken)
+    running = Helper.start(_settings(tmp_path / "site"))
+    assert running is not None
+    assert running.prelude() is None
+    assert running.problem() == "OSError: disk gone (exit code 1)"
+    running.send(LINKS)  # to a helper that has ended: nothing happens
+    assert running.pages() is None
+    running.stop()
+
+
+def test_a_helper_given_no_links_ends_without_pages(tmp_path: Path) -> None:
+    running = Helper.start(_settings(tmp_path / "site"))
+    assert running is not None
+    assert running.prelude() is not None
+    assert running.pages() is None  # the build went on without it
+    assert running.exit_code == 0
+    running.stop()
+    assert not (tmp_path / "site").exists()
+
+
 def test_a_host_that_reaps_children_itself_still_gets_the_work(tmp_path: Path) -> None:
     previous = signal.signal(signal.SIGCHLD, signal.SIG_IGN)
     try:
-        running = Helper.start(_job(tmp_path / "site"))
+        running = Helper.start(_settings(tmp_path / "site"))
         assert running is not None
+        assert running.prelude()
+        running.send(LINKS)
         assert running.pages()
         assert running.feeds_written()
         running.stop()
@@ -131,9 +168,11 @@ def test_a_host_that_reaps_children_itself_still_gets_the_work(tmp_path: Path) -
 def test_stop_ends_a_helper_that_still_runs(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(helper, "render_pages", lambda calendar, links: time.sleep(60))
-    running = Helper.start(_job(tmp_path / "site"))
+    monkeypatch.setattr(work, "render_pages", lambda job, links: time.sleep(60))
+    running = Helper.start(_settings(tmp_path / "site"))
     assert running is not None
+    running.prelude()
+    running.send(LINKS)
     assert running.problem() == "still running"
     running.stop()
     assert running.exit_code == -signal.SIGKILL
@@ -159,7 +198,7 @@ def test_when_the_helper_fails_the_plugin_does_the_work(
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    monkeypatch.setattr(helper, "render_pages", _out_of_memory)  # in the helper only
+    monkeypatch.setattr(work, "render_pages", _out_of_memory)  # in the helper only
     monkeypatch.setenv("EDCAL_NOW", DEMO_NOW)
     monkeypatch.setenv("NO_MKDOCS_2_WARNING", "1")
     monkeypatch.chdir(tmp_path)  # mkdocs-rss-plugin's cache lands here

@@ -16,7 +16,8 @@ from edcal.ledger import health_warnings, history, read_ledger
 from edcal.load import load_content
 from edcal.plan import Entry, build_plan
 from edcal.render import entry_anchor, month_page
-from edcal.site.pages import Calendar, EntryView, Health, Links, edit_prefix
+from edcal.site.exchange import Links, edit_prefix
+from edcal.site.pages import Calendar, EntryView, Health
 from edcal.watch import read_seen
 from repos import BASE_CONFIG, article, social
 

@@ -23,7 +23,8 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from edcal.check import check_content
-from edcal.load import CONTENT_DIR, load_content
+from edcal.layout import CONTENT_DIR
+from edcal.load import load_content
 from edcal.model import Config, Content, EntryKind, Post, Problem, SocialPost, Status
 from edcal.plan import Entry, History, Plan, build_plan
 from edcal.render import (

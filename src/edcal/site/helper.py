@@ -1,20 +1,22 @@
-"""The calendar's pages and feeds, made by a second process while MkDocs builds the rest.
+"""The calendar's work, done by a second process while MkDocs builds the rest.
 
-MkDocs builds a site in one process, one page after another. Rendering the calendar and
-serialising its feeds (icalendar is slow to import and to write) are most of the edcal
-plugin's cost, and none of it depends on the other pages: on a machine with two cores or
-more, a helper process does that work while MkDocs renders the theme's pages, so the
-plugin adds little to a build's wall time.
+MkDocs builds a site in one process, one step after another. The calendar's work (loading
+edcal and the content, planning, rendering the calendar pages, serialising the feeds) is
+most of the edcal plugin's cost, and little of it waits for MkDocs: on a machine with two
+cores or more, a helper process does it while MkDocs reads its files and renders the
+theme's pages, so the plugin adds little to a build's wall time.
 
-The helper is a fork of the build process: it has the calendar's inputs in memory and
-every module imported, so it starts at once and costs no more CPU than doing the work in
-place. (`subprocess` or `multiprocessing` would start a new interpreter, import edcal and
-Jinja2 again and unpickle the inputs: more CPU than the work itself on the example.) It
-writes the pages' HTML as a pickle into a private temporary folder, says `pages` on a
-pipe, writes the feeds into the site and says `feeds`.
+The helper is forked when the build starts (`on_config`): it needs no interpreter start-up,
+inherits what MkDocs has imported, and loads edcal's stages itself, so the build process
+never does. Over a pipe it says `prelude` (what MkDocs needs before it reads the pages,
+`exchange.Prelude`), waits for the build to say `links` (the blog's URLs are known only
+then), says `pages` once the pages' HTML is written and `feeds` once the feeds are in the
+site. What it hands over goes through pickles in a private temporary folder.
+(`subprocess` or `multiprocessing` would start a new interpreter and import MkDocs,
+Jinja2 and edcal again: more CPU than the work itself on the example.)
 
-Whatever goes wrong in the helper, the plugin does the work itself with the same
-functions (`render_pages`, `write_site_feeds`): the site is the same either way.
+Whatever goes wrong in the helper, the plugin does the work itself with the same functions
+(`work.py`): the site is the same either way.
 """
 
 from __future__ import annotations
@@ -26,59 +28,16 @@ import signal
 import sys
 import tempfile
 import traceback
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, TypeVar
 
-from edcal.model import Config, Content
-from edcal.plan import Plan
-from edcal.site.pages import Calendar, Health, Links
-from edcal.watch import Mention
+from edcal.site.exchange import Links, Prelude, Settings
 
+PRELUDE_DONE = b"prelude\n"
+LINKS_SENT = b"links\n"
 PAGES_DONE = b"pages\n"
 FEEDS_DONE = b"feeds\n"
-
-
-@dataclass(frozen=True)
-class Job:
-    """Everything the helper needs: what the calendar is made of, its links, the feeds."""
-
-    content: Content
-    plan: Plan
-    now: datetime
-    templates: Mapping[str, str]
-    directory_urls: bool
-    health: Health | None
-    mentions: Sequence[tuple[datetime, Mention]] | None
-    links: Links
-    site_dir: str
-    feeds_plan: Plan  # the plan as the feeds publish it (web URLs only)
-
-    def calendar(self) -> Calendar:
-        """The calendar whose pages the job renders."""
-        return Calendar(
-            self.content,
-            self.plan,
-            self.now,
-            self.templates,
-            directory_urls=self.directory_urls,
-            health=self.health,
-            mentions=self.mentions,
-        )
-
-
-def render_pages(calendar: Calendar, links: Links) -> dict[str, str]:
-    """The HTML of every calendar page, by its `src_uri`."""
-    return {page.src_uri: calendar.render(page, links) for page in calendar.pages}
-
-
-def write_site_feeds(site_dir: str, config: Config, plan: Plan) -> None:
-    """Write the calendar's .ics and JSON feeds into the site folder."""
-    from edcal.outputs.feeds import write_feeds  # icalendar is imported only here
-
-    write_feeds(Path(site_dir), config, plan)
+T = TypeVar("T")
 
 
 def cores() -> int:
@@ -95,56 +54,70 @@ def can_fork() -> bool:
 
 
 class Helper:
-    """A running helper process and the folder it shares with the plugin."""
+    """A running helper process, the pipes to it and the folder it shares with the build."""
 
-    def __init__(self, pid: int, said: BinaryIO, folder: Path) -> None:
+    def __init__(self, pid: int, said: BinaryIO, tell: int, folder: Path) -> None:
         self.pid = pid
         self.folder = folder
         self.exit_code: int | None = None
         self._said = said
+        self._tell: int | None = tell
+        self._heard: list[bytes] = []
+        self._ended = False  # it closed its end of the pipe
         self._pages: dict[str, str] | None = None
-        self._pages_read = False
-        self._finished: bool | None = None
 
     @classmethod
-    def start(cls, job: Job) -> Helper | None:
-        """Fork a helper on `job`; None where no process can be forked."""
+    def start(cls, settings: Settings) -> Helper | None:
+        """Fork a helper on the calendar of `settings`; None where no process can be forked."""
         if not can_fork():
             return None
         folder = Path(tempfile.mkdtemp(prefix="edcal-helper-"))  # private (mode 0700)
-        reading, writing = os.pipe()
+        said, say = os.pipe()
+        hear, tell = os.pipe()
         sys.stdout.flush()  # or the child could write the build's pending output again
         sys.stderr.flush()
         try:
             pid = os.fork()
         except OSError:
-            os.close(reading)
-            os.close(writing)
+            for end in (said, say, hear, tell):
+                os.close(end)
             _remove(folder)
             return None
-        if pid == 0:  # the helper: do the job, then leave without running the build's
-            os.close(reading)  # exit handlers or flushing its buffers
-            os._exit(_work(job, folder, writing))
-        os.close(writing)
-        return cls(pid, os.fdopen(reading, "rb"), folder)
+        if pid == 0:  # the helper: do the work, then leave without running the build's
+            os.close(said)  # exit handlers or flushing its buffers
+            os.close(tell)
+            os._exit(_work(settings, folder, say, hear))
+        os.close(say)
+        os.close(hear)
+        return cls(pid, os.fdopen(said, "rb"), tell, folder)
+
+    def prelude(self) -> Prelude | None:
+        """What MkDocs needs first, once the helper has it; None if it failed first."""
+        if not self._heard_say(PRELUDE_DONE):
+            return None
+        return _get(self.folder / "prelude.pickle", Prelude)
+
+    def send(self, links: Links) -> None:
+        """Give the helper the links to render the pages with."""
+        if self._tell is None:
+            return
+        _put(self.folder / "links.pickle", links)
+        with contextlib.suppress(OSError):  # it has ended: `pages()` will say so
+            os.write(self._tell, LINKS_SENT)
+        self._hang_up()
 
     def pages(self) -> dict[str, str] | None:
         """The pages' HTML once the helper has written it; None if it failed first."""
-        if not self._pages_read:
-            self._pages_read = True
-            if self._said.readline() == PAGES_DONE:
-                self._pages = pickle.loads((self.folder / "pages.pickle").read_bytes())
-            else:
-                self._wait()  # it closed the pipe: it has ended, or is about to
+        self._hang_up()  # no links will come now: a helper still waiting for them ends
+        if self._pages is None and self._heard_say(PAGES_DONE):
+            self._pages = _get(self.folder / "pages.pickle", dict)
         return self._pages
 
     def feeds_written(self) -> bool:
         """Wait for the helper to end; True when it wrote the feeds."""
-        if self._finished is None:
-            self.pages()  # read (and skip) the pages line first
-            rest = self._said.read()
-            self._finished = self._wait() == 0 and rest == FEEDS_DONE
-        return self._finished
+        self._hang_up()
+        said = self._heard_say(FEEDS_DONE)
+        return self._wait() == 0 and said
 
     def problem(self) -> str:
         """The helper's last error line, and how it ended."""
@@ -156,12 +129,29 @@ class Helper:
 
     def stop(self) -> None:
         """End the helper if it still runs and remove its files."""
+        self._hang_up()
         if self.exit_code is None:
             with contextlib.suppress(ProcessLookupError):  # it may have just ended
                 os.kill(self.pid, signal.SIGKILL)
             self._wait()
         self._said.close()
         _remove(self.folder)
+
+    def _hang_up(self) -> None:
+        if self._tell is not None:
+            os.close(self._tell)
+            self._tell = None
+
+    def _heard_say(self, line: bytes) -> bool:
+        """Whether the helper said `line`, reading what it says until it does or ends."""
+        while line not in self._heard and not self._ended:
+            heard = self._said.readline()
+            if heard:
+                self._heard.append(heard)
+            else:
+                self._ended = True
+                self._wait()  # it closed the pipe: it has ended, or is about to
+        return line in self._heard
 
     def _wait(self) -> int:
         if self.exit_code is None:
@@ -175,16 +165,22 @@ class Helper:
         return self.exit_code
 
 
-def _work(job: Job, folder: Path, say: int) -> int:
-    """The helper's whole life: pages first (MkDocs needs them first), then the feeds."""
+def _work(settings: Settings, folder: Path, say: int, hear: int) -> int:
+    """The helper's whole life: the prelude, then (given the links) pages, then the feeds."""
     try:
         signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C ends it with the build
-        pages = render_pages(job.calendar(), job.links)
-        partial = folder / "pages.partial"
-        partial.write_bytes(pickle.dumps(pages, protocol=pickle.HIGHEST_PROTOCOL))
-        partial.replace(folder / "pages.pickle")
+        from edcal.site import work  # edcal's stages: loaded here, not in the build process
+
+        prelude, job = work.prepare(settings)
+        _put(folder / "prelude.pickle", prelude)
+        os.write(say, PRELUDE_DONE)
+        with os.fdopen(hear, "rb") as heard:
+            if heard.readline() != LINKS_SENT:
+                return 0  # the build ended, or went on without the helper
+        links = _get(folder / "links.pickle", Links)
+        _put(folder / "pages.pickle", work.render_pages(job, links))
         os.write(say, PAGES_DONE)
-        write_site_feeds(job.site_dir, job.content.config, job.feeds_plan)
+        work.write_site_feeds(job)
         os.write(say, FEEDS_DONE)
         return 0
     except BaseException:
@@ -194,7 +190,22 @@ def _work(job: Job, folder: Path, say: int) -> int:
         return 1
 
 
+def _put(path: Path, value: object) -> None:
+    """Write a pickle whole or not at all (the other process reads it once told to)."""
+    partial = path.with_suffix(".partial")
+    partial.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+    partial.replace(path)
+
+
+def _get(path: Path, kind: type[T]) -> T:
+    value = pickle.loads(path.read_bytes())
+    if not isinstance(value, kind):
+        raise TypeError(f"{path.name} holds a {type(value).__name__}, not a {kind.__name__}")
+    return value
+
+
 def _remove(folder: Path) -> None:
-    for path in folder.iterdir():
-        path.unlink()
-    folder.rmdir()
+    if folder.is_dir():
+        for path in folder.iterdir():
+            path.unlink()
+        folder.rmdir()

@@ -15,16 +15,15 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
-from typing import Literal
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import jinja2
 from markupsafe import Markup
 
-from edcal.load import CONTENT_DIR
+from edcal.layout import CONTENT_DIR
 from edcal.model import Config, Content, Post, SocialPost
 from edcal.plan import Compliance, Entry, Plan, daily_workload, task_occurrences, weekly_compliance
 from edcal.render import (
@@ -35,13 +34,13 @@ from edcal.render import (
     entry_anchor,
     social_parts,
 )
+from edcal.site.exchange import CalendarPage, Links
 from edcal.watch import LATEST_MENTIONS, Mention
 
 AGENDA_DAYS = 30
 MENTIONS_URI = f"{CALENDAR_DIR}/mentions.md"
 SUMMARY_TITLE_CHARS = 400
 EXCERPT_CHARS = 280
-PageKind = Literal["landing", "month", "agenda", "mentions"]
 KIND_LABELS: Mapping[str, str] = {
     "post": "Article",
     "announce": "Announcement",
@@ -76,16 +75,6 @@ _HEADING_LINE = re.compile(r"^#{1,6}\s.*$", re.MULTILINE)
 _SPACES = re.compile(r"\s+")
 
 
-@dataclass(frozen=True)
-class CalendarPage:
-    """One generated page: its source path under docs_dir, what it shows, and its title."""
-
-    src_uri: str  # e.g. "calendar/2026-12.md", served at render.month_page's path
-    kind: PageKind
-    title: str
-    key: str = ""  # "2026-12" for a month
-
-
 @dataclass(frozen=True, slots=True)
 class EntryView:
     """What the entry template shows of one entry (attributes, not a dict: Jinja2 reads
@@ -113,48 +102,11 @@ class EntryView:
 
 
 @dataclass(frozen=True)
-class Links:
-    """Where an entry's links point, taken from MkDocs' settings and the site's files."""
-
-    site_url: str = ""
-    edit_docs: str = ""  # edit URL of docs_dir's root, e.g. ".../edit/main/content/"
-    docs_dir: str = "content"  # docs_dir, relative to the repository
-    articles: Mapping[str, str] = field(default_factory=dict)  # live post id -> site path
-
-    def edit_url(self, path: str) -> str:
-        """The URL that edits a repository-relative file ("" when no edit_uri is set).
-
-        `edit_uri` names docs_dir's folder in the repository; files outside docs_dir (the
-        config, for tasks) get the same prefix with that folder taken off.
-        """
-        if not self.edit_docs:
-            return ""
-        prefix = self.docs_dir.strip("/") + "/"
-        if path.startswith(prefix):
-            return self.edit_docs + path[len(prefix) :]
-        if self.edit_docs.endswith("/" + prefix):
-            return self.edit_docs[: -len(prefix)] + path
-        return ""
-
-
-@dataclass(frozen=True)
 class Health:
     """The scheduled publish runs as the ledger knows them, for the landing page."""
 
     last_run: datetime | None
     warnings: tuple[str, ...] = ()
-
-
-def edit_prefix(repo_url: str | None, edit_uri: str | None) -> str:
-    """MkDocs' `repo_url` + `edit_uri` -> the edit URL of docs_dir's root, as pages get it."""
-    if not edit_uri:
-        return ""
-    if not repo_url:
-        return edit_uri if "://" in edit_uri else ""
-    if not repo_url.endswith("/"):
-        repo_url += "/"
-    base = urljoin(repo_url, edit_uri)
-    return base if base.endswith("/") else base + "/"
 
 
 def month_name(year: int, month: int) -> str:

@@ -1,12 +1,15 @@
 """MkDocs events -> the edcal site: only due articles in the blog, the calendar pages, the feeds.
 
+The calendar's work (`work.py`: loading, planning, rendering, the feeds) runs in a helper
+process started in `on_config` (`helper.py`), or here when there is none; this module
+imports none of edcal's stages, so with a helper the build process never loads them.
+
 Order matters: `on_files` runs first (priority 100) so the blog plugin, whose `on_files`
 runs late (-50) and reads every post's file right there, never sees an article that is
 not due and reads dates as edcal does; `on_nav` runs after it, once the blog plugin has
-given the posts their URLs, and starts the helper process that renders the calendar pages
-and writes the feeds (`helper.py`) while MkDocs builds the other pages. A calendar page's
-content is a placeholder until `on_post_page` puts the calendar in; `on_post_build` makes
-sure the feeds are there.
+given the posts their URLs, and hands them to the work, which renders the calendar pages
+while MkDocs builds the others. A calendar page's content is a placeholder until
+`on_post_page` puts the calendar in; `on_post_build` makes sure the feeds are there.
 
 The ledger is read once per build: it gives the plan each entry's outcome per channel
 and its live URLs, and the landing page the scheduler's health. `edcal watch`'s seen file,
@@ -18,9 +21,9 @@ from __future__ import annotations
 import json
 import tempfile
 from collections.abc import Mapping
-from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mkdocs.config import base
 from mkdocs.config import config_options as c
@@ -32,17 +35,12 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 
-from edcal.ledger import Ledger, health_warnings, history, read_ledger
-from edcal.load import CONTENT_DIR, POSTS_DIR, SOCIAL_DIR, load_content
-from edcal.model import Content, Post
-from edcal.outputs.feeds import feed_names
-from edcal.plan import Plan, build_plan
-from edcal.render import load_templates
-from edcal.site.blog import aligned_front_matter, is_due
-from edcal.site.helper import Helper, Job, cores, render_pages, write_site_feeds
-from edcal.site.pages import CalendarPage, Health, Links, calendar_pages, edit_prefix, web_url
-from edcal.times import current_time
-from edcal.watch import SEEN_PATH, Mention, read_seen
+from edcal.layout import CONTENT_DIR, POSTS_DIR, SOCIAL_DIR
+from edcal.site.exchange import CalendarPage, Links, Prelude, Settings, edit_prefix
+from edcal.site.helper import Helper, cores
+
+if TYPE_CHECKING:
+    from edcal.site.work import Job
 
 log = get_plugin_logger(__name__)
 
@@ -67,11 +65,14 @@ class EdcalPlugin(BasePlugin[EdcalConfig]):  # type: ignore[no-untyped-call]
 
     def __init__(self) -> None:
         self.repo = Path(".")
-        self.job: Job | None = None  # the calendar's inputs (and, from on_nav, its links)
-        self.pages: dict[str, CalendarPage] = {}
-        self.due: dict[str, Post] = {}  # docs-relative path -> article shown on the site
         self.serving = False
+        self.settings: Settings | None = None
         self.helper: Helper | None = None
+        self.local: tuple[Prelude, Job] | None = None  # the work, when done here
+        self.prelude: Prelude | None = None
+        self.pages: dict[str, CalendarPage] = {}
+        self.due: dict[str, str] = {}  # docs-relative path -> id of an article shown
+        self.links = Links()
         self.rendered: dict[str, str] | None = None
         self._copies: tempfile.TemporaryDirectory[str] | None = None
 
@@ -80,7 +81,8 @@ class EdcalPlugin(BasePlugin[EdcalConfig]):  # type: ignore[no-untyped-call]
         self.serving = command == "serve"
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
-        """Find the repository and add the calendar's stylesheet and script to every page."""
+        """Find the repository, add the calendar's stylesheet and script to every page, and
+        start the calendar's work."""
         folder = Path(config.config_file_path or ".").resolve().parent
         self.repo = (folder / self.config.repo).resolve()
         docs = Path(config.docs_dir).resolve()
@@ -95,44 +97,33 @@ class EdcalPlugin(BasePlugin[EdcalConfig]):  # type: ignore[no-untyped-call]
             config.extra_css.append(css)
         if not any(str(script) == js for script in config.extra_javascript):
             config.extra_javascript.append(ExtraScriptValue(js))
+        self._stop_helper()
+        self.local = self.prelude = self.rendered = None
+        self.settings = Settings(
+            self.repo,
+            site_url=config.site_url or "",
+            serving=self.serving,
+            directory_urls=config.use_directory_urls,
+            site_dir=config.site_dir,
+            clock=datetime.now(UTC),
+        )
+        # Not under `mkdocs serve`, whose live-reload server runs threads: forking a
+        # process with threads is asking for a lock nobody will release.
+        if self.config.parallel and cores() > 1 and not self.serving:
+            self.helper = Helper.start(self.settings)
         return config
 
     @event_priority(100)  # before the blog plugin (-50) reads the posts
     def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files:
         """Hide what is not due, align article dates, and add the calendar's pages."""
-        content = load_content(self.repo)
-        for problem in content.problems:
-            if problem.severity == "error":
-                log.warning(f"{problem} (run `edcal check` for details)")
-        tz = content.config.timezone
-        if (
-            content.config.site_url
-            and not self.serving
-            and config.site_url != content.config.site_url
-        ):
-            log.warning(
-                f"site_url in mkdocs.yml ({config.site_url}) differs from the calendar's"
-                f" ({content.config.site_url}); announcements and feeds would point elsewhere"
-            )
-        now = current_time(None, tz)
-        ledger = read_ledger(self.repo)
-        plan = build_plan(self.repo, content, now, history=history(ledger))
-        self._show_due_articles(files, content, now)
-        mentions = self._mentions()
-        self.job = Job(
-            content,
-            plan,
-            now,
-            load_templates(self.repo),
-            directory_urls=config.use_directory_urls,
-            health=_health(ledger, now),
-            mentions=mentions,
-            links=Links(),  # known in on_nav
-            site_dir=config.site_dir,
-            feeds_plan=_public(plan),
-        )
+        prelude = self.prelude = self._prelude()
+        for warning in prelude.warnings:
+            log.warning(warning)
+        for note in prelude.notes:
+            log.info(note)
+        self._show_due_articles(files, prelude)
         self.pages = {}
-        for page in calendar_pages(plan, with_mentions=mentions is not None):
+        for page in prelude.pages:
             if files.get_file_from_path(page.src_uri) is not None:
                 raise PluginError(
                     f"edcal: {CONTENT_DIR}/{page.src_uri} is in the way of a generated"
@@ -144,7 +135,7 @@ class EdcalPlugin(BasePlugin[EdcalConfig]):  # type: ignore[no-untyped-call]
             stub = File.generated(config, page.src_uri, content=_stub(page), inclusion=inclusion)
             files.append(stub)
             self.pages[page.src_uri] = page
-        for name in feed_names(content.config):
+        for name in prelude.feeds:
             if files.get_file_from_path(name) is not None:
                 raise PluginError(
                     f"edcal: {CONTENT_DIR}/{name} is in the way of the calendar's feed of that"
@@ -154,17 +145,24 @@ class EdcalPlugin(BasePlugin[EdcalConfig]):  # type: ignore[no-untyped-call]
             files.append(File.generated(config, uri, abs_src_path=str(ASSETS / Path(uri).name)))
         return files
 
-    def _mentions(self) -> list[tuple[datetime, Mention]] | None:
-        """The latest mentions `edcal watch` remembers; None when it never ran here."""
-        if not (self.repo / SEEN_PATH).is_file():
-            return None
-        memory = read_seen(self.repo)
-        for note in memory.notes:
-            log.info(note)  # the next watch run says so too; not worth a failed build
-        return memory.latest()
+    def _prelude(self) -> Prelude:
+        if self.helper is not None:
+            found = self.helper.prelude()
+            if found is not None:
+                return found
+            self._helper_failed("preparing the calendar")
+        return self._local()[0]
 
-    def _show_due_articles(self, files: Files, content: Content, now: datetime) -> None:
-        posts = {post.source.path.removeprefix(CONTENT_DIR + "/"): post for post in content.posts}
+    def _local(self) -> tuple[Prelude, Job]:
+        """The calendar's work, prepared in this process (once per build)."""
+        if self.local is None:
+            from edcal.site import work  # edcal's stages, loaded only when needed here
+
+            assert self.settings is not None  # on_config comes first
+            self.local = work.prepare(self.settings)
+        return self.local
+
+    def _show_due_articles(self, files: Files, prelude: Prelude) -> None:
         self.due = {}
         for file in files:
             uri = file.src_uri
@@ -172,23 +170,17 @@ class EdcalPlugin(BasePlugin[EdcalConfig]):  # type: ignore[no-untyped-call]
                 # Social posts are sent to the platforms, not published as pages.
                 file.inclusion = InclusionLevel.EXCLUDED
             elif uri.startswith(POSTS_URI) and file.is_documentation_page():
-                post = posts.get(uri)
-                if post is None or not is_due(post, now):
+                if uri not in prelude.due:
                     # EXCLUDED, not removed: a link to it from a live page stays an
                     # info message instead of failing `--strict`.
                     file.inclusion = InclusionLevel.EXCLUDED
                     continue
-                self.due[uri] = post
-                self._align_date(file, post, content)
+                post_id, aligned = prelude.due[uri]
+                self.due[uri] = post_id
+                if aligned is not None:
+                    self._use_aligned(file, aligned)
 
-    def _align_date(self, file: File, post: Post, content: Content) -> None:
-        source = file.abs_src_path
-        if source is None:
-            return
-        text = Path(source).read_text(encoding="utf-8-sig")
-        aligned = aligned_front_matter(text, post, content.config.timezone)
-        if aligned is None:
-            return
+    def _use_aligned(self, file: File, aligned: str) -> None:
         if self._copies is None:
             self._copies = tempfile.TemporaryDirectory(prefix="edcal-posts-")
         copy = Path(self._copies.name) / file.src_uri
@@ -199,27 +191,21 @@ class EdcalPlugin(BasePlugin[EdcalConfig]):  # type: ignore[no-untyped-call]
         file.abs_src_path = str(copy)
 
     def on_nav(self, nav: Navigation, /, *, config: MkDocsConfig, files: Files) -> Navigation:
-        """Collect the live articles' URLs (the blog plugin has set them by now) and start
-        the helper on the calendar."""
+        """Collect the live articles' URLs (the blog plugin has set them by now) and hand
+        them to the work on the calendar pages."""
         articles = {}
-        for uri, post in self.due.items():
+        for uri, post_id in self.due.items():
             file = files.get_file_from_path(uri)
             if file is not None:
-                articles[post.id] = file.url
-        links = Links(
+                articles[post_id] = file.url
+        self.links = Links(
             site_url=config.site_url or "",
             edit_docs=edit_prefix(config.repo_url, config.edit_uri),
             docs_dir=CONTENT_DIR,
             articles=articles,
         )
-        self._stop_helper()
-        self.rendered = None
-        if self.job is not None:
-            self.job = replace(self.job, links=links)
-            # Not under `mkdocs serve`, whose live-reload server runs threads: forking a
-            # process with threads is asking for a lock nobody will release.
-            if self.config.parallel and cores() > 1 and not self.serving:
-                self.helper = Helper.start(self.job)
+        if self.helper is not None:
+            self.helper.send(self.links)
         return nav
 
     def on_page_markdown(
@@ -261,18 +247,21 @@ class EdcalPlugin(BasePlugin[EdcalConfig]):  # type: ignore[no-untyped-call]
             found = self.helper.pages() if self.helper is not None else None
             if found is None:
                 self._helper_failed("rendering the calendar")
-                assert self.job is not None
-                found = render_pages(self.job.calendar(), self.job.links)
+                from edcal.site import work
+
+                found = work.render_pages(self._local()[1], self.links)
             self.rendered = found
         return self.rendered
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         """Make sure the calendar feeds are next to the site."""
-        if self.job is None:
+        if self.prelude is None:
             return
         if self.helper is None or not self.helper.feeds_written():
             self._helper_failed("writing the feeds")
-            write_site_feeds(self.job.site_dir, self.job.content.config, self.job.feeds_plan)
+            from edcal.site import work
+
+            work.write_site_feeds(self._local()[1])
         self._stop_helper()
 
     def _helper_failed(self, task: str) -> None:
@@ -297,27 +286,6 @@ class EdcalPlugin(BasePlugin[EdcalConfig]):  # type: ignore[no-untyped-call]
         if self._copies is not None:
             self._copies.cleanup()
             self._copies = None
-
-
-def _health(ledger: Ledger, now: datetime) -> Health | None:
-    """The scheduler's health, once there is a ledger to judge it by (None before that)."""
-    if not ledger.records and not ledger.heartbeats:
-        return None
-    return Health(ledger.last_run(), tuple(health_warnings(ledger, now)))
-
-
-def _public(plan: Plan) -> Plan:
-    """The plan as the site's feeds publish it: live URLs only when a reader can follow them.
-
-    The outbox records `file://` URLs (a path on the machine that ran the publish).
-    """
-    entries = tuple(
-        replace(e, published={c: u for c, u in e.published.items() if web_url(u)})
-        if any(not web_url(u) for u in e.published.values())
-        else e
-        for e in plan.entries
-    )
-    return replace(plan, entries=entries)
 
 
 def _placeholder(src_uri: str) -> str:
