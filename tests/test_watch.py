@@ -15,7 +15,8 @@ from click.testing import CliRunner, Result
 
 from conftest import RepoFactory
 from edcal.cli import main
-from edcal.watch import SEEN_PATH, find_keywords, fold, read_seen, trim_seen
+from edcal.layout import SEEN_PATH
+from edcal.watch import find_keywords, fold, read_seen, trim_seen
 from repos import BASE_CONFIG
 
 NOW = "2026-12-01T09:00:00+01:00"

@@ -7,3 +7,4 @@ the folders without loading edcal's stages (a helper process loads those).
 CONTENT_DIR = "content"
 POSTS_DIR = "content/blog/posts"
 SOCIAL_DIR = "content/social"
+SEEN_PATH = "calendar/watch-seen.json"  # what `edcal watch` has seen

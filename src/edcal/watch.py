@@ -28,9 +28,9 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from edcal.layout import SEEN_PATH
 from edcal.model import Config
 
-SEEN_PATH = "calendar/watch-seen.json"
 # A mention is forgotten once it was first seen more than KEEP_DAYS ago and no feed lists
 # it any more; feeds hold days or weeks of entries, so nothing forgotten comes back.
 KEEP_DAYS = 90

@@ -9,36 +9,44 @@ import logging
 import os
 import signal
 import time
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 from mkdocs.commands.build import build
 from mkdocs.config import load_config
+from mkdocs.structure.nav import Navigation
 from sitebuild import DEMO_NOW, REPO, mkdocs_build
 
 from edcal.load import load_content
-from edcal.outputs.feeds import feed_names, write_feeds
+from edcal.outputs.feeds import feed_names
 from edcal.site import work
-from edcal.site.exchange import Links, Settings
+from edcal.site.exchange import Links, Settings, article_placeholders, with_article_urls
 from edcal.site.helper import Helper, cores
+from edcal.site.plugin import EdcalPlugin
 from edcal.site.work import Job
 
 pytest_plugins = ["sitekit"]
 
-LINKS = Links(site_url="https://example.org/", edit_docs="https://git.example/edit/content/")
+ARTICLE = "post-2026-12-04-community-time"  # due at DEMO_NOW
+
+LINKS = Links(
+    site_url="https://atelier-libre.example.org/", edit_docs="https://git.example/edit/content/"
+)
 
 
-def _settings(site_dir: Path) -> Settings:
-    """The example's calendar as of the demo time, built into `site_dir`."""
+def _settings() -> Settings:
+    """The example's calendar as of the demo time."""
     return Settings(
         REPO,
-        site_url="https://atelier-libre.example.org/",
+        links=LINKS,
         serving=False,
         directory_urls=True,
-        site_dir=str(site_dir),
         clock=datetime.fromisoformat(DEMO_NOW),
+        nonce="0123",
     )
 
 
@@ -75,26 +83,38 @@ def _example_config(folder: Path, **options: object) -> Path:
 
 
 def test_the_helper_prepares_and_renders_what_the_build_would(tmp_path: Path) -> None:
-    settings = _settings(tmp_path / "helped")
-    running = Helper.start(settings)
+    running = Helper.start(_settings())
     assert running is not None
     try:
         prelude = running.prelude()
-        running.send(LINKS)
-        pages = running.pages()
-        assert running.feeds_written(), running.problem()
+        ahead = running.pages()
+        feeds = running.feeds()
+        assert feeds is not None, running.problem()
+        helped = {path.name: path.read_bytes() for path in feeds}
     finally:
         running.stop()
-    here, job = work.prepare(settings)
+    assert not running.folder.exists()  # what it handed over was private and is gone
+    here, job = work.prepare(_settings())
     assert prelude == here
     assert [page.src_uri for page in here.pages][:2] == ["calendar/index.md", "calendar/agenda.md"]
-    assert "blog/posts/2026-12-04-community-time.md" in here.due
-    assert pages == work.render_pages(job, LINKS)
+    assert here.due["blog/posts/2026-12-04-community-time.md"][0] == ARTICLE
+    # The helper rendered the pages before the blog gave the articles their URLs; with
+    # them put in, its pages are the ones rendered with the URLs at hand.
+    urls = {ARTICLE: "blog/2026/12/04/community-time/"}
+    placeholders = article_placeholders("0123", urls)
+    assert ahead is not None
+    assert any(placeholders[ARTICLE] in html for html in ahead.values())
+    pages = {uri: with_article_urls(html, placeholders, urls) for uri, html in ahead.items()}
+    assert pages == work.render_pages(job, replace(LINKS, articles=urls))
     assert len(pages) >= 4 and all("<h1" in html for html in pages.values())
-    written = write_feeds(tmp_path / "here", job.content.config, job.feeds_plan)
-    for path in written:
-        assert (tmp_path / "helped" / path.name).read_bytes() == path.read_bytes(), path.name
-    assert not running.folder.exists()  # what they handed over was private and is gone
+    assert (
+        '<a href="../../blog/2026/12/04/community-time/">Read the article</a>'
+        in (pages["calendar/2026-12.md"])
+    )
+    work.write_site_feeds(job, tmp_path / "here")
+    assert helped.keys() == set(feed_names(job.content.config))
+    for name, data in helped.items():
+        assert (tmp_path / "here" / name).read_bytes() == data, name
 
 
 BUILD_PROCESS = os.getpid()
@@ -108,71 +128,51 @@ def _out_of_memory(job: Job, links: Links) -> dict[str, str]:
     return RENDER_PAGES(job, links)
 
 
-def test_a_failed_helper_says_why_and_gives_nothing(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_failed_helper_says_why_and_gives_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(work, "render_pages", _out_of_memory)  # the fork inherits it
-    running = Helper.start(_settings(tmp_path / "site"))
+    running = Helper.start(_settings())
     assert running is not None
     assert running.prelude() is not None
-    running.send(LINKS)
     assert running.pages() is None
-    assert running.feeds_written() is False
+    assert running.feeds() is None
     assert running.problem() == "MemoryError: no memory left (exit code 1)"
     running.stop()
-    assert not (tmp_path / "site").exists()
     assert not running.folder.exists()
 
 
-def test_a_helper_that_fails_to_prepare_gives_no_prelude(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_helper_that_fails_to_prepare_gives_no_prelude(monkeypatch: pytest.MonkeyPatch) -> None:
     def broken(settings: Settings) -> None:
         raise OSError("disk gone")
 
     monkeypatch.setattr(work, "prepare", broken)
-    running = Helper.start(_settings(tmp_path / "site"))
+    running = Helper.start(_settings())
     assert running is not None
     assert running.prelude() is None
-    assert running.problem() == "OSError: disk gone (exit code 1)"
-    running.send(LINKS)  # to a helper that has ended: nothing happens
     assert running.pages() is None
+    assert running.problem() == "OSError: disk gone (exit code 1)"
     running.stop()
 
 
-def test_a_helper_given_no_links_ends_without_pages(tmp_path: Path) -> None:
-    running = Helper.start(_settings(tmp_path / "site"))
-    assert running is not None
-    assert running.prelude() is not None
-    assert running.pages() is None  # the build went on without it
-    assert running.exit_code == 0
-    running.stop()
-    assert not (tmp_path / "site").exists()
-
-
-def test_a_host_that_reaps_children_itself_still_gets_the_work(tmp_path: Path) -> None:
+def test_a_host_that_reaps_children_itself_still_gets_the_work() -> None:
     previous = signal.signal(signal.SIGCHLD, signal.SIG_IGN)
     try:
-        running = Helper.start(_settings(tmp_path / "site"))
+        running = Helper.start(_settings())
         assert running is not None
         assert running.prelude()
-        running.send(LINKS)
         assert running.pages()
-        assert running.feeds_written()
+        feeds = running.feeds()
+        assert feeds is not None
+        assert "calendar.ics" in [path.name for path in feeds]
         running.stop()
     finally:
         signal.signal(signal.SIGCHLD, previous)
-    assert (tmp_path / "site" / "calendar.ics").is_file()
 
 
-def test_stop_ends_a_helper_that_still_runs(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_stop_ends_a_helper_that_still_runs(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(work, "render_pages", lambda job, links: time.sleep(60))
-    running = Helper.start(_settings(tmp_path / "site"))
+    running = Helper.start(_settings())
     assert running is not None
     running.prelude()
-    running.send(LINKS)
     assert running.problem() == "still running"
     running.stop()
     assert running.exit_code == -signal.SIGKILL
@@ -217,3 +217,30 @@ def test_when_the_helper_fails_the_plugin_does_the_work(
         " rendering the calendar here"
     ]
     assert _calendar_files(site) == _calendar_files(example_site)
+
+
+def test_pages_rendered_ahead_give_way_when_the_site_changed_since(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Another plugin, after ours, points the site elsewhere: the helper rendered the pages
+    # with the old address, so the plugin renders them again with the new one.
+    original = EdcalPlugin.on_nav
+
+    def moved(self: EdcalPlugin, nav: Navigation, /, **kwargs: Any) -> Navigation:
+        kwargs["config"].site_url = "https://moved.example.net/"
+        return original(self, nav, **kwargs)
+
+    monkeypatch.setattr(EdcalPlugin, "on_nav", moved)
+    monkeypatch.setenv("EDCAL_NOW", DEMO_NOW)
+    monkeypatch.setenv("NO_MKDOCS_2_WARNING", "1")
+    monkeypatch.chdir(tmp_path)
+    site = tmp_path / "site"
+    config = load_config(str(_example_config(tmp_path)), site_dir=str(site))
+    config.plugins.on_startup(command="build", dirty=False)
+    try:
+        build(config)
+    finally:
+        config.plugins.on_shutdown()
+    landing = (site / "calendar" / "index.html").read_text(encoding="utf-8")
+    assert "webcal://moved.example.net/calendar.ics" in landing
+    assert "atelier-libre.example.org/calendar.ics" not in landing

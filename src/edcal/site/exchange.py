@@ -2,33 +2,26 @@
 
 The plugin's build process reads `Settings` off mkdocs.yml and gives them to the work
 (`work.prepare`), which answers with a `Prelude`: what MkDocs must know before it reads
-the pages. Once the blog has its URLs, the build gives the work the `Links` it renders the
-pages with. With a helper process, these cross a pipe as pickles; this module therefore
-imports nothing of edcal's stages, so the build process never loads them itself.
+the pages. With a helper process, these cross between processes as pickles; this module
+therefore imports nothing of edcal's stages, so the build process never loads them.
+
+The blog plugin gives the articles their URLs only later (`on_nav`), when a helper should
+long have rendered the pages: it renders each live article's link as a placeholder
+(`article_placeholders`), which the build replaces with the URL (`with_article_urls`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urljoin
 
+from markupsafe import escape
+
 PageKind = Literal["landing", "month", "agenda", "mentions"]
-
-
-@dataclass(frozen=True)
-class Settings:
-    """The build's settings the calendar's work depends on."""
-
-    repo: Path  # the calendar repository
-    site_url: str  # MkDocs' site_url ("" when unset)
-    serving: bool  # `mkdocs serve`, whose site_url points at the dev server
-    directory_urls: bool
-    site_dir: str
-    clock: datetime  # the build's reading of the clock, used when EDCAL_NOW is not set
 
 
 @dataclass(frozen=True)
@@ -79,6 +72,18 @@ class Links:
         return ""
 
 
+@dataclass(frozen=True)
+class Settings:
+    """The build's settings the calendar's work depends on."""
+
+    repo: Path  # the calendar repository
+    links: Links  # from mkdocs.yml: all but the articles' URLs
+    serving: bool  # `mkdocs serve`, whose site_url points at the dev server
+    directory_urls: bool
+    clock: datetime  # the build's reading of the clock, used when EDCAL_NOW is not set
+    nonce: str = ""  # makes the placeholders of article links unique to the build
+
+
 def edit_prefix(repo_url: str | None, edit_uri: str | None) -> str:
     """MkDocs' `repo_url` + `edit_uri` -> the edit URL of docs_dir's root, as pages get it."""
     if not edit_uri:
@@ -89,3 +94,19 @@ def edit_prefix(repo_url: str | None, edit_uri: str | None) -> str:
         repo_url += "/"
     base = urljoin(repo_url, edit_uri)
     return base if base.endswith("/") else base + "/"
+
+
+def article_placeholders(nonce: str, post_ids: Iterable[str]) -> dict[str, str]:
+    """What stands for each article's URL (post id -> placeholder) until the blog has one.
+
+    Characters HTML escaping leaves alone, so the placeholder is found in the page as is.
+    """
+    return {post_id: f"@@edcal-{nonce}-article-{post_id}@@" for post_id in post_ids}
+
+
+def with_article_urls(html: str, placeholders: Mapping[str, str], urls: Mapping[str, str]) -> str:
+    """The page with each article's placeholder replaced by its URL, escaped as the page
+    template escapes it (post id -> placeholder, post id -> URL: the same ids)."""
+    for post_id, placeholder in placeholders.items():
+        html = html.replace(placeholder, str(escape(urls[post_id].lstrip("/"))))
+    return html

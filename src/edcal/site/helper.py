@@ -2,18 +2,18 @@
 
 MkDocs builds a site in one process, one step after another. The calendar's work (loading
 edcal and the content, planning, rendering the calendar pages, serialising the feeds) is
-most of the edcal plugin's cost, and little of it waits for MkDocs: on a machine with two
+most of the edcal plugin's cost, and none of it waits for MkDocs: on a machine with two
 cores or more, a helper process does it while MkDocs reads its files and renders the
 theme's pages, so the plugin adds little to a build's wall time.
 
 The helper is forked when the build starts (`on_config`): it needs no interpreter start-up,
 inherits what MkDocs has imported, and loads edcal's stages itself, so the build process
-never does. Over a pipe it says `prelude` (what MkDocs needs before it reads the pages,
-`exchange.Prelude`), waits for the build to say `links` (the blog's URLs are known only
-then), says `pages` once the pages' HTML is written and `feeds` once the feeds are in the
-site. What it hands over goes through pickles in a private temporary folder.
-(`subprocess` or `multiprocessing` would start a new interpreter and import MkDocs,
-Jinja2 and edcal again: more CPU than the work itself on the example.)
+never does. It says on a pipe `prelude` (what MkDocs needs before it reads the pages,
+`exchange.Prelude`), `pages` (their HTML, with placeholders for the articles' URLs, which
+the blog sets only later) and `feeds`, each once written into a private temporary folder,
+then ends: the sooner it ends, the less memory the build must copy on writing (a fork
+shares it until then). (`subprocess` or `multiprocessing` would start a new interpreter
+and import MkDocs, Jinja2 and edcal again: more CPU than the work itself on the example.)
 
 Whatever goes wrong in the helper, the plugin does the work itself with the same functions
 (`work.py`): the site is the same either way.
@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import os
 import pickle
+import shutil
 import signal
 import sys
 import tempfile
@@ -31,10 +32,9 @@ import traceback
 from pathlib import Path
 from typing import BinaryIO, TypeVar
 
-from edcal.site.exchange import Links, Prelude, Settings
+from edcal.site.exchange import Prelude, Settings
 
 PRELUDE_DONE = b"prelude\n"
-LINKS_SENT = b"links\n"
 PAGES_DONE = b"pages\n"
 FEEDS_DONE = b"feeds\n"
 T = TypeVar("T")
@@ -54,17 +54,15 @@ def can_fork() -> bool:
 
 
 class Helper:
-    """A running helper process, the pipes to it and the folder it shares with the build."""
+    """A running helper process, the pipe it speaks on and the folder it shares."""
 
-    def __init__(self, pid: int, said: BinaryIO, tell: int, folder: Path) -> None:
+    def __init__(self, pid: int, said: BinaryIO, folder: Path) -> None:
         self.pid = pid
         self.folder = folder
         self.exit_code: int | None = None
         self._said = said
-        self._tell: int | None = tell
         self._heard: list[bytes] = []
         self._ended = False  # it closed its end of the pipe
-        self._pages: dict[str, str] | None = None
 
     @classmethod
     def start(cls, settings: Settings) -> Helper | None:
@@ -72,24 +70,21 @@ class Helper:
         if not can_fork():
             return None
         folder = Path(tempfile.mkdtemp(prefix="edcal-helper-"))  # private (mode 0700)
-        said, say = os.pipe()
-        hear, tell = os.pipe()
+        reading, writing = os.pipe()
         sys.stdout.flush()  # or the child could write the build's pending output again
         sys.stderr.flush()
         try:
             pid = os.fork()
         except OSError:
-            for end in (said, say, hear, tell):
-                os.close(end)
+            os.close(reading)
+            os.close(writing)
             _remove(folder)
             return None
         if pid == 0:  # the helper: do the work, then leave without running the build's
-            os.close(said)  # exit handlers or flushing its buffers
-            os.close(tell)
-            os._exit(_work(settings, folder, say, hear))
-        os.close(say)
-        os.close(hear)
-        return cls(pid, os.fdopen(said, "rb"), tell, folder)
+            os.close(reading)  # exit handlers or flushing its buffers
+            os._exit(_work(settings, folder, writing))
+        os.close(writing)
+        return cls(pid, os.fdopen(reading, "rb"), folder)
 
     def prelude(self) -> Prelude | None:
         """What MkDocs needs first, once the helper has it; None if it failed first."""
@@ -97,27 +92,18 @@ class Helper:
             return None
         return _get(self.folder / "prelude.pickle", Prelude)
 
-    def send(self, links: Links) -> None:
-        """Give the helper the links to render the pages with."""
-        if self._tell is None:
-            return
-        _put(self.folder / "links.pickle", links)
-        with contextlib.suppress(OSError):  # it has ended: `pages()` will say so
-            os.write(self._tell, LINKS_SENT)
-        self._hang_up()
-
     def pages(self) -> dict[str, str] | None:
-        """The pages' HTML once the helper has written it; None if it failed first."""
-        self._hang_up()  # no links will come now: a helper still waiting for them ends
-        if self._pages is None and self._heard_say(PAGES_DONE):
-            self._pages = _get(self.folder / "pages.pickle", dict)
-        return self._pages
+        """The pages' HTML (articles' URLs as placeholders); None if it failed first."""
+        if not self._heard_say(PAGES_DONE):
+            return None
+        return _get(self.folder / "pages.pickle", dict)
 
-    def feeds_written(self) -> bool:
-        """Wait for the helper to end; True when it wrote the feeds."""
-        self._hang_up()
+    def feeds(self) -> list[Path] | None:
+        """Wait for the helper to end: the feeds it wrote, or None if it failed first."""
         said = self._heard_say(FEEDS_DONE)
-        return self._wait() == 0 and said
+        if self._wait() != 0 or not said:
+            return None
+        return sorted((self.folder / "feeds").iterdir())
 
     def problem(self) -> str:
         """The helper's last error line, and how it ended."""
@@ -129,18 +115,12 @@ class Helper:
 
     def stop(self) -> None:
         """End the helper if it still runs and remove its files."""
-        self._hang_up()
         if self.exit_code is None:
             with contextlib.suppress(ProcessLookupError):  # it may have just ended
                 os.kill(self.pid, signal.SIGKILL)
             self._wait()
         self._said.close()
         _remove(self.folder)
-
-    def _hang_up(self) -> None:
-        if self._tell is not None:
-            os.close(self._tell)
-            self._tell = None
 
     def _heard_say(self, line: bytes) -> bool:
         """Whether the helper said `line`, reading what it says until it does or ends."""
@@ -165,8 +145,9 @@ class Helper:
         return self.exit_code
 
 
-def _work(settings: Settings, folder: Path, say: int, hear: int) -> int:
-    """The helper's whole life: the prelude, then (given the links) pages, then the feeds."""
+def _work(settings: Settings, folder: Path, say: int) -> int:
+    """The helper's whole life: the prelude, the pages, the feeds, in the order MkDocs
+    needs them."""
     try:
         signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C ends it with the build
         from edcal.site import work  # edcal's stages: loaded here, not in the build process
@@ -174,13 +155,9 @@ def _work(settings: Settings, folder: Path, say: int, hear: int) -> int:
         prelude, job = work.prepare(settings)
         _put(folder / "prelude.pickle", prelude)
         os.write(say, PRELUDE_DONE)
-        with os.fdopen(hear, "rb") as heard:
-            if heard.readline() != LINKS_SENT:
-                return 0  # the build ended, or went on without the helper
-        links = _get(folder / "links.pickle", Links)
-        _put(folder / "pages.pickle", work.render_pages(job, links))
+        _put(folder / "pages.pickle", work.render_pages(job, work.links_ahead(settings, prelude)))
         os.write(say, PAGES_DONE)
-        work.write_site_feeds(job)
+        work.write_site_feeds(job, folder / "feeds")
         os.write(say, FEEDS_DONE)
         return 0
     except BaseException:
@@ -205,7 +182,4 @@ def _get(path: Path, kind: type[T]) -> T:
 
 
 def _remove(folder: Path) -> None:
-    if folder.is_dir():
-        for path in folder.iterdir():
-            path.unlink()
-        folder.rmdir()
+    shutil.rmtree(folder, ignore_errors=True)

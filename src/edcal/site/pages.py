@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import jinja2
@@ -35,7 +36,9 @@ from edcal.render import (
     social_parts,
 )
 from edcal.site.exchange import CalendarPage, Links
-from edcal.watch import LATEST_MENTIONS, Mention
+
+if TYPE_CHECKING:
+    from edcal.watch import Mention
 
 AGENDA_DAYS = 30
 MENTIONS_URI = f"{CALENDAR_DIR}/mentions.md"
@@ -295,6 +298,8 @@ class Calendar:
                     "keywords": mention.keywords,
                 }
             )
+        from edcal.watch import LATEST_MENTIONS  # only a calendar with mentions needs it
+
         return {"title": "Mentions", "mentions": mentions, "limit": LATEST_MENTIONS}
 
     def _cell(

@@ -7,9 +7,9 @@ imports none of edcal's stages, so with a helper the build process never loads t
 Order matters: `on_files` runs first (priority 100) so the blog plugin, whose `on_files`
 runs late (-50) and reads every post's file right there, never sees an article that is
 not due and reads dates as edcal does; `on_nav` runs after it, once the blog plugin has
-given the posts their URLs, and hands them to the work, which renders the calendar pages
-while MkDocs builds the others. A calendar page's content is a placeholder until
-`on_post_page` puts the calendar in; `on_post_build` makes sure the feeds are there.
+given the posts their URLs, which go into the calendar pages. A calendar page's content is
+a placeholder until `on_post_page` puts the calendar in; `on_post_build` puts the feeds
+next to the site.
 
 The ledger is read once per build: it gives the plan each entry's outcome per channel
 and its live URLs, and the landing page the scheduler's health. `edcal watch`'s seen file,
@@ -19,8 +19,11 @@ when there is one, gives the Mentions page.
 from __future__ import annotations
 
 import json
+import secrets
+import shutil
 import tempfile
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -36,7 +39,15 @@ from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 
 from edcal.layout import CONTENT_DIR, POSTS_DIR, SOCIAL_DIR
-from edcal.site.exchange import CalendarPage, Links, Prelude, Settings, edit_prefix
+from edcal.site.exchange import (
+    CalendarPage,
+    Links,
+    Prelude,
+    Settings,
+    article_placeholders,
+    edit_prefix,
+    with_article_urls,
+)
 from edcal.site.helper import Helper, cores
 
 if TYPE_CHECKING:
@@ -101,11 +112,11 @@ class EdcalPlugin(BasePlugin[EdcalConfig]):  # type: ignore[no-untyped-call]
         self.local = self.prelude = self.rendered = None
         self.settings = Settings(
             self.repo,
-            site_url=config.site_url or "",
+            links=_links(config, {}),
             serving=self.serving,
             directory_urls=config.use_directory_urls,
-            site_dir=config.site_dir,
             clock=datetime.now(UTC),
+            nonce=secrets.token_hex(8),
         )
         # Not under `mkdocs serve`, whose live-reload server runs threads: forking a
         # process with threads is asking for a lock nobody will release.
@@ -191,21 +202,13 @@ class EdcalPlugin(BasePlugin[EdcalConfig]):  # type: ignore[no-untyped-call]
         file.abs_src_path = str(copy)
 
     def on_nav(self, nav: Navigation, /, *, config: MkDocsConfig, files: Files) -> Navigation:
-        """Collect the live articles' URLs (the blog plugin has set them by now) and hand
-        them to the work on the calendar pages."""
+        """Collect the live articles' URLs: the blog plugin has set them by now."""
         articles = {}
         for uri, post_id in self.due.items():
             file = files.get_file_from_path(uri)
             if file is not None:
                 articles[post_id] = file.url
-        self.links = Links(
-            site_url=config.site_url or "",
-            edit_docs=edit_prefix(config.repo_url, config.edit_uri),
-            docs_dir=CONTENT_DIR,
-            articles=articles,
-        )
-        if self.helper is not None:
-            self.helper.send(self.links)
+        self.links = _links(config, articles)
         return nav
 
     def on_page_markdown(
@@ -244,24 +247,48 @@ class EdcalPlugin(BasePlugin[EdcalConfig]):  # type: ignore[no-untyped-call]
 
     def _rendered_pages(self) -> dict[str, str]:
         if self.rendered is None:
-            found = self.helper.pages() if self.helper is not None else None
-            if found is None:
-                self._helper_failed("rendering the calendar")
-                from edcal.site import work
+            self.rendered = self._pages_ahead()
+        if self.rendered is None:
+            from edcal.site import work
 
-                found = work.render_pages(self._local()[1], self.links)
-            self.rendered = found
+            self.rendered = work.render_pages(self._local()[1], self.links)
         return self.rendered
+
+    def _pages_ahead(self) -> dict[str, str] | None:
+        """The helper's pages, with the articles' URLs put in; None when it has none."""
+        if self.helper is None or self.settings is None or self.prelude is None:
+            return None
+        found = self.helper.pages()
+        if found is None:
+            self._helper_failed("rendering the calendar")
+            return None
+        from_settings = replace(self.links, articles={})
+        placeholders = article_placeholders(self.settings.nonce, self.links.articles)
+        if from_settings != self.settings.links or set(placeholders) != {
+            post_id for post_id, _ in self.prelude.due.values()
+        }:
+            # A plugin changed the site's settings after ours, or the blog left out an
+            # article the calendar counts as live: the pages ahead would be wrong.
+            return None
+        return {
+            uri: with_article_urls(html, placeholders, self.links.articles)
+            for uri, html in found.items()
+        }
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         """Make sure the calendar feeds are next to the site."""
         if self.prelude is None:
             return
-        if self.helper is None or not self.helper.feeds_written():
+        site = Path(config.site_dir)
+        written = self.helper.feeds() if self.helper is not None else None
+        if written is None:
             self._helper_failed("writing the feeds")
             from edcal.site import work
 
-            work.write_site_feeds(self._local()[1])
+            work.write_site_feeds(self._local()[1], site)
+        else:
+            for path in written:
+                shutil.copyfile(path, site / path.name)
         self._stop_helper()
 
     def _helper_failed(self, task: str) -> None:
@@ -286,6 +313,16 @@ class EdcalPlugin(BasePlugin[EdcalConfig]):  # type: ignore[no-untyped-call]
         if self._copies is not None:
             self._copies.cleanup()
             self._copies = None
+
+
+def _links(config: MkDocsConfig, articles: Mapping[str, str]) -> Links:
+    """Where the calendar's links point, by MkDocs' settings and the articles' URLs."""
+    return Links(
+        site_url=config.site_url or "",
+        edit_docs=edit_prefix(config.repo_url, config.edit_uri),
+        docs_dir=CONTENT_DIR,
+        articles=articles,
+    )
 
 
 def _placeholder(src_uri: str) -> str:

@@ -12,8 +12,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from edcal.layout import CONTENT_DIR
+from edcal.layout import CONTENT_DIR, SEEN_PATH
 from edcal.ledger import Ledger, health_warnings, history, read_ledger
 from edcal.load import load_content
 from edcal.model import Content
@@ -21,10 +22,12 @@ from edcal.outputs.feeds import feed_names
 from edcal.plan import Plan, build_plan
 from edcal.render import load_templates
 from edcal.site.blog import aligned_front_matter, is_due
-from edcal.site.exchange import Links, Prelude, Settings
+from edcal.site.exchange import Links, Prelude, Settings, article_placeholders
 from edcal.site.pages import Calendar, Health, calendar_pages, web_url
 from edcal.times import current_time
-from edcal.watch import SEEN_PATH, Mention, read_seen
+
+if TYPE_CHECKING:
+    from edcal.watch import Mention
 
 
 @dataclass(frozen=True)
@@ -38,7 +41,6 @@ class Job:
     directory_urls: bool
     health: Health | None
     mentions: Sequence[tuple[datetime, Mention]] | None
-    site_dir: str
     feeds_plan: Plan  # the plan as the feeds publish it (web URLs only)
 
     def calendar(self) -> Calendar:
@@ -63,10 +65,10 @@ def prepare(settings: Settings) -> tuple[Prelude, Job]:
         for problem in content.problems
         if problem.severity == "error"
     ]
-    ours = content.config.site_url
-    if ours and not settings.serving and settings.site_url != ours:
+    ours, theirs = content.config.site_url, settings.links.site_url
+    if ours and not settings.serving and theirs != ours:
         warnings.append(
-            f"site_url in mkdocs.yml ({settings.site_url or None}) differs from the calendar's"
+            f"site_url in mkdocs.yml ({theirs or None}) differs from the calendar's"
             f" ({ours}); announcements and feeds would point elsewhere"
         )
     now = current_time(None, tz, clock=settings.clock)
@@ -81,7 +83,6 @@ def prepare(settings: Settings) -> tuple[Prelude, Job]:
         directory_urls=settings.directory_urls,
         health=_health(ledger, now),
         mentions=mentions,
-        site_dir=settings.site_dir,
         feeds_plan=_public(plan),
     )
     prelude = Prelude(
@@ -100,11 +101,18 @@ def render_pages(job: Job, links: Links) -> dict[str, str]:
     return {page.src_uri: calendar.render(page, links) for page in calendar.pages}
 
 
-def write_site_feeds(job: Job) -> None:
-    """Write the calendar's .ics and JSON feeds into the site folder."""
+def links_ahead(settings: Settings, prelude: Prelude) -> Links:
+    """The links to render the pages with before the blog has given the articles their
+    URLs: placeholders for them (see `exchange.with_article_urls`)."""
+    post_ids = (post_id for post_id, _ in prelude.due.values())
+    return replace(settings.links, articles=article_placeholders(settings.nonce, post_ids))
+
+
+def write_site_feeds(job: Job, folder: Path) -> None:
+    """Write the calendar's .ics and JSON feeds into `folder` (the site's, or a helper's)."""
     from edcal.outputs.feeds import write_feeds  # icalendar is imported only here
 
-    write_feeds(Path(job.site_dir), job.content.config, job.feeds_plan)
+    write_feeds(folder, job.content.config, job.feeds_plan)
 
 
 def _due_articles(repo: Path, content: Content, now: datetime) -> dict[str, tuple[str, str | None]]:
@@ -124,6 +132,8 @@ def _mentions(repo: Path) -> tuple[tuple[str, ...], list[tuple[datetime, Mention
     (None when it never ran here)."""
     if not (repo / SEEN_PATH).is_file():
         return (), None
+    from edcal.watch import read_seen  # only a calendar `edcal watch` ran on needs it
+
     memory = read_seen(repo)
     # Notes, not warnings: the next watch run says so too; not worth a failed build.
     return tuple(memory.notes), memory.latest()
