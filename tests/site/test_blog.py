@@ -53,13 +53,13 @@ def _meta(text: str) -> dict[str, object]:
 
 def test_a_date_with_the_calendar_offset_is_left_alone() -> None:
     text = "---\ntitle: A\ndate: 2026-12-04T09:00:00+01:00\n---\n\nBody\n"
-    assert aligned_front_matter(text, _post(datetime(2026, 12, 4, 9, tzinfo=PARIS)), PARIS) is None
+    assert aligned_front_matter(text, datetime(2026, 12, 4, 9, tzinfo=PARIS)) is None
 
 
 def test_a_naive_date_gets_the_calendar_offset_and_the_body_is_kept() -> None:
     body = "\n# A\n\nBody with --- and {{ url }}\n"
     text = f"---\ntitle: Réparer\ndate: 2026-12-04T09:00:00\nauthors: [camille]\n---\n{body}"
-    aligned = aligned_front_matter(text, _post(datetime(2026, 12, 4, 9, tzinfo=PARIS)), PARIS)
+    aligned = aligned_front_matter(text, datetime(2026, 12, 4, 9, tzinfo=PARIS))
     assert aligned is not None
     assert aligned.endswith("---\n" + body)
     meta = _meta(aligned)
@@ -73,14 +73,14 @@ def test_another_offset_is_moved_into_the_calendar_zone() -> None:
     # 23:30 UTC is the next day in Paris: the blog's URL must carry the Paris day.
     text = "---\ndate: 2026-12-05T23:30:00+00:00\n---\nBody\n"
     when = datetime(2026, 12, 6, 0, 30, tzinfo=PARIS)
-    aligned = aligned_front_matter(text, _post(when), PARIS)
+    aligned = aligned_front_matter(text, when.astimezone(PARIS))
     assert aligned is not None
     assert "2026-12-06 00:30:00+01:00" in aligned
 
 
 def test_the_mapping_form_aligns_created_and_updated() -> None:
     text = "---\ndate:\n  created: 2026-12-04T09:00:00\n  updated: 2026-12-05\n---\nBody\n"
-    aligned = aligned_front_matter(text, _post(datetime(2026, 12, 4, 9, tzinfo=PARIS)), PARIS)
+    aligned = aligned_front_matter(text, datetime(2026, 12, 4, 9, tzinfo=PARIS))
     assert aligned is not None
     dates = _meta(aligned)["date"]
     assert dates == {

@@ -6,9 +6,7 @@ Whatever happens to it, the site comes out the same.
 from __future__ import annotations
 
 import logging
-import os
 import signal
-import time
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -27,7 +25,6 @@ from edcal.site import work
 from edcal.site.exchange import Links, Settings, article_placeholders, with_article_urls
 from edcal.site.helper import Helper, cores
 from edcal.site.plugin import EdcalPlugin
-from edcal.site.work import Job
 
 pytest_plugins = ["sitekit"]
 
@@ -82,9 +79,22 @@ def _example_config(folder: Path, **options: object) -> Path:
     return config
 
 
-def test_the_helper_prepares_and_renders_what_the_build_would(tmp_path: Path) -> None:
-    running = Helper.start(_settings())
+def _started() -> Helper:
+    running = Helper.start()
     assert running is not None
+    running.begin(_settings())
+    return running
+
+
+def _shadowed(folder: Path, monkeypatch: pytest.MonkeyPatch, module: str, code: str) -> None:
+    """Helpers started from now on import `module` as `code`: a way to make them fail."""
+    folder.mkdir(exist_ok=True)
+    (folder / f"{module}.py").write_text(code, encoding="utf-8")
+    monkeypatch.setenv("PYTHONPATH", str(folder))
+
+
+def test_the_helper_prepares_and_renders_what_the_build_would(tmp_path: Path) -> None:
+    running = _started()
     try:
         prelude = running.prelude()
         ahead = running.pages()
@@ -117,21 +127,14 @@ def test_the_helper_prepares_and_renders_what_the_build_would(tmp_path: Path) ->
         assert (tmp_path / "here" / name).read_bytes() == data, name
 
 
-BUILD_PROCESS = os.getpid()
-RENDER_PAGES = work.render_pages
+OUT_OF_MEMORY = 'raise MemoryError("no memory left")\n'
 
 
-def _out_of_memory(job: Job, links: Links) -> dict[str, str]:
-    """render_pages that fails in a helper (and works in the build process)."""
-    if os.getpid() != BUILD_PROCESS:
-        raise MemoryError("no memory left")
-    return RENDER_PAGES(job, links)
-
-
-def test_a_failed_helper_says_why_and_gives_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(work, "render_pages", _out_of_memory)  # the fork inherits it
-    running = Helper.start(_settings())
-    assert running is not None
+def test_a_failed_helper_says_why_and_gives_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _shadowed(tmp_path / "shadow", monkeypatch, "jinja2", OUT_OF_MEMORY)  # pages fail
+    running = _started()
     assert running.prelude() is not None
     assert running.pages() is None
     assert running.feeds() is None
@@ -140,24 +143,30 @@ def test_a_failed_helper_says_why_and_gives_nothing(monkeypatch: pytest.MonkeyPa
     assert not running.folder.exists()
 
 
-def test_a_helper_that_fails_to_prepare_gives_no_prelude(monkeypatch: pytest.MonkeyPatch) -> None:
-    def broken(settings: Settings) -> None:
-        raise OSError("disk gone")
-
-    monkeypatch.setattr(work, "prepare", broken)
-    running = Helper.start(_settings())
-    assert running is not None
+def test_a_helper_that_fails_to_prepare_gives_no_prelude(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _shadowed(tmp_path / "shadow", monkeypatch, "frontmatter", 'raise OSError("disk gone")\n')
+    running = _started()
     assert running.prelude() is None
     assert running.pages() is None
     assert running.problem() == "OSError: disk gone (exit code 1)"
     running.stop()
 
 
+def test_a_helper_given_no_settings_ends_by_itself() -> None:
+    running = Helper.start()
+    assert running is not None
+    assert running.prelude() is None  # the build went on without it
+    assert running.exit_code == 0
+    running.stop()
+    assert not running.folder.exists()
+
+
 def test_a_host_that_reaps_children_itself_still_gets_the_work() -> None:
     previous = signal.signal(signal.SIGCHLD, signal.SIG_IGN)
     try:
-        running = Helper.start(_settings())
-        assert running is not None
+        running = _started()
         assert running.prelude()
         assert running.pages()
         feeds = running.feeds()
@@ -168,11 +177,12 @@ def test_a_host_that_reaps_children_itself_still_gets_the_work() -> None:
         signal.signal(signal.SIGCHLD, previous)
 
 
-def test_stop_ends_a_helper_that_still_runs(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(work, "render_pages", lambda job, links: time.sleep(60))
-    running = Helper.start(_settings())
-    assert running is not None
-    running.prelude()
+def test_stop_ends_a_helper_that_still_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _shadowed(tmp_path / "shadow", monkeypatch, "icalendar", "import time\ntime.sleep(60)\n")
+    running = _started()
+    assert running.pages() is not None  # the feeds take forever
     assert running.problem() == "still running"
     running.stop()
     assert running.exit_code == -signal.SIGKILL
@@ -198,7 +208,7 @@ def test_when_the_helper_fails_the_plugin_does_the_work(
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    monkeypatch.setattr(work, "render_pages", _out_of_memory)  # in the helper only
+    _shadowed(tmp_path / "shadow", monkeypatch, "jinja2", OUT_OF_MEMORY)  # in the helper only
     monkeypatch.setenv("EDCAL_NOW", DEMO_NOW)
     monkeypatch.setenv("NO_MKDOCS_2_WARNING", "1")
     monkeypatch.chdir(tmp_path)  # mkdocs-rss-plugin's cache lands here

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import yaml
-from mkdocs.utils.meta import YAML_RE  # the pattern the blog plugin finds front-matter with
 
-from edcal.model import Post
 from edcal.times import TimeError, to_aware
+
+if TYPE_CHECKING:
+    from edcal.model import Post
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -27,14 +29,20 @@ def is_due(post: Post, now: datetime) -> bool:
     return post.status == "scheduled" and post.date is not None and post.date <= now
 
 
-def aligned_front_matter(text: str, post: Post, tz: ZoneInfo) -> str | None:
-    """The article's text with `date` written as edcal reads it, or None if already so.
+def aligned_front_matter(text: str, local: datetime) -> str | None:
+    """The article's text with `date` written as edcal reads it (`local`: the article's
+    date in the calendar's zone), or None if already so.
 
     A date that already carries the calendar's offset is left alone, so an example written
     the recommended way (`2026-12-04T09:00:00+01:00`) is read straight from its file.
     """
-    if post.date is None:
-        return None
+    # The pattern the blog plugin finds front-matter with. Imported here: the MkDocs
+    # build calls this and has it loaded; the helper process never needs it.
+    from mkdocs.utils.meta import YAML_RE
+
+    tz = local.tzinfo
+    if not isinstance(tz, ZoneInfo):
+        raise ValueError(f"{local} is not in a calendar's zone")
     match = YAML_RE.match(text.removeprefix("\ufeff"))
     if match is None:
         return None
@@ -46,7 +54,6 @@ def aligned_front_matter(text: str, post: Post, tz: ZoneInfo) -> str | None:
         return None
     value = meta.get("date")
     created = value.get("created") if isinstance(value, Mapping) else value
-    local = post.date.astimezone(tz)
     if (
         isinstance(created, datetime)
         and created.tzinfo is not None

@@ -40,9 +40,9 @@ class Prelude:
 
     warnings: tuple[str, ...]  # the build shows these as warnings (`--strict` fails)
     notes: tuple[str, ...]  # and these as info
-    # Articles the site shows by now, by docs-relative path: the post's id, and its text
-    # with the front-matter date aligned for the blog plugin (None: already aligned).
-    due: Mapping[str, tuple[str, str | None]]
+    # Articles the site shows by now, by docs-relative path: the post's id, and its date
+    # in the calendar's zone (the blog plugin must read it so: `blog.aligned_front_matter`).
+    due: Mapping[str, tuple[str, datetime]]
     pages: tuple[CalendarPage, ...]
     feeds: tuple[str, ...]  # the feeds' file names in the site
 

@@ -6,14 +6,14 @@ most of the edcal plugin's cost, and none of it waits for MkDocs: on a machine w
 cores or more, a helper process does it while MkDocs reads its files and renders the
 theme's pages, so the plugin adds little to a build's wall time.
 
-The helper is forked when the build starts (`on_config`): it needs no interpreter start-up,
-inherits what MkDocs has imported, and loads edcal's stages itself, so the build process
-never does. It says on a pipe `prelude` (what MkDocs needs before it reads the pages,
-`exchange.Prelude`), `pages` (their HTML, with placeholders for the articles' URLs, which
-the blog sets only later) and `feeds`, each once written into a private temporary folder,
-then ends: the sooner it ends, the less memory the build must copy on writing (a fork
-shares it until then). (`subprocess` or `multiprocessing` would start a new interpreter
-and import MkDocs, Jinja2 and edcal again: more CPU than the work itself on the example.)
+The helper is a new interpreter, started as the build starts (`on_startup`): it loads
+edcal's stages while MkDocs loads its own, gets the build's `Settings` on its stdin once
+they are known (`on_config`), and says on its stdout `prelude` (what MkDocs needs before
+it reads the pages, `exchange.Prelude`), `pages` (their HTML, with placeholders for the
+articles' URLs, which the blog sets only later) and `feeds`, each once written into a
+private temporary folder. Not a fork: a forked process shares the build's memory, and
+every page the build then writes must first be copied, which cost the example's build
+about as much as the helper saved it.
 
 Whatever goes wrong in the helper, the plugin does the work itself with the same functions
 (`work.py`): the site is the same either way.
@@ -38,6 +38,10 @@ PRELUDE_DONE = b"prelude\n"
 PAGES_DONE = b"pages\n"
 FEEDS_DONE = b"feeds\n"
 T = TypeVar("T")
+# The helper's command: `-P` keeps the build's working folder off its module path, and the
+# folder edcal is imported from in the build goes first, so both run the same edcal.
+_MAIN = "import sys; sys.path.insert(0, sys.argv[1]); from edcal.site.helper import main; main()"
+_EDCAL_ROOT = str(Path(__file__).resolve().parents[2])
 
 
 def cores() -> int:
@@ -47,44 +51,59 @@ def cores() -> int:
     return os.cpu_count() or 1  # pragma: no cover - macOS and Windows
 
 
-def can_fork() -> bool:
-    """Whether a helper can be forked here: POSIX, but not macOS, whose system libraries
-    are not safe to use in a forked child (Python's own `multiprocessing` avoids it)."""
-    return hasattr(os, "fork") and sys.platform != "darwin"
-
-
 class Helper:
-    """A running helper process, the pipe it speaks on and the folder it shares."""
+    """A running helper process, its pipes and the folder it shares with the build."""
 
-    def __init__(self, pid: int, said: BinaryIO, folder: Path) -> None:
+    def __init__(self, pid: int, said: BinaryIO, tell: int, folder: Path) -> None:
         self.pid = pid
         self.folder = folder
         self.exit_code: int | None = None
         self._said = said
+        self._tell: int | None = tell
         self._heard: list[bytes] = []
         self._ended = False  # it closed its end of the pipe
 
     @classmethod
-    def start(cls, settings: Settings) -> Helper | None:
-        """Fork a helper on the calendar of `settings`; None where no process can be forked."""
-        if not can_fork():
-            return None
+    def start(cls) -> Helper | None:
+        """Start a helper; None where no process can be started so (no `posix_spawn`)."""
+        if not hasattr(os, "posix_spawn") or not sys.executable:
+            return None  # pragma: no cover - Windows, embedded interpreters
         folder = Path(tempfile.mkdtemp(prefix="edcal-helper-"))  # private (mode 0700)
-        reading, writing = os.pipe()
-        sys.stdout.flush()  # or the child could write the build's pending output again
-        sys.stderr.flush()
+        hear, tell = os.pipe()
+        said, say = os.pipe()
+        actions = [
+            (os.POSIX_SPAWN_DUP2, hear, 0),
+            (os.POSIX_SPAWN_DUP2, say, 1),
+            (os.POSIX_SPAWN_OPEN, 2, str(folder / "stderr.txt"), os.O_WRONLY | os.O_CREAT, 0o600),
+        ]
+        command = [sys.executable, "-P", "-c", _MAIN, _EDCAL_ROOT, str(folder)]
         try:
-            pid = os.fork()
+            # posix_spawn, not fork: the build's memory stays its own (see above).
+            pid = os.posix_spawn(sys.executable, command, os.environ, file_actions=actions)
         except OSError:
-            os.close(reading)
-            os.close(writing)
+            os.close(tell)
+            os.close(said)
             _remove(folder)
             return None
-        if pid == 0:  # the helper: do the work, then leave without running the build's
-            os.close(reading)  # exit handlers or flushing its buffers
-            os._exit(_work(settings, folder, writing))
-        os.close(writing)
-        return cls(pid, os.fdopen(reading, "rb"), folder)
+        finally:
+            os.close(hear)
+            os.close(say)
+        return cls(pid, os.fdopen(said, "rb"), tell, folder)
+
+    @property
+    def waiting(self) -> bool:
+        """Whether the helper still waits for its settings."""
+        return self._tell is not None
+
+    def begin(self, settings: Settings) -> None:
+        """Give the helper the build's settings: it starts on the calendar."""
+        if self._tell is None:
+            return
+        told = memoryview(pickle.dumps(settings, protocol=pickle.HIGHEST_PROTOCOL))
+        with contextlib.suppress(OSError):  # it has ended: `prelude()` will say so
+            while told:
+                told = told[os.write(self._tell, told) :]
+        self._hang_up()
 
     def prelude(self) -> Prelude | None:
         """What MkDocs needs first, once the helper has it; None if it failed first."""
@@ -107,14 +126,17 @@ class Helper:
 
     def problem(self) -> str:
         """The helper's last error line, and how it ended."""
-        report = self.folder / "error.txt"
-        lines = report.read_text(encoding="utf-8").strip().splitlines() if report.exists() else []
+        lines: list[str] = []
+        for report in (self.folder / "error.txt", self.folder / "stderr.txt"):
+            if not lines and report.exists():
+                lines = report.read_text(encoding="utf-8", errors="replace").strip().splitlines()
         code = self.exit_code
         ended = "still running" if code is None else f"exit code {code}" if code else "ok"
         return f"{lines[-1]} ({ended})" if lines else ended
 
     def stop(self) -> None:
         """End the helper if it still runs and remove its files."""
+        self._hang_up()
         if self.exit_code is None:
             with contextlib.suppress(ProcessLookupError):  # it may have just ended
                 os.kill(self.pid, signal.SIGKILL)
@@ -122,8 +144,14 @@ class Helper:
         self._said.close()
         _remove(self.folder)
 
+    def _hang_up(self) -> None:
+        if self._tell is not None:
+            os.close(self._tell)
+            self._tell = None
+
     def _heard_say(self, line: bytes) -> bool:
         """Whether the helper said `line`, reading what it says until it does or ends."""
+        self._hang_up()  # a helper still waiting for settings gets none now, and ends
         while line not in self._heard and not self._ended:
             heard = self._said.readline()
             if heard:
@@ -145,20 +173,28 @@ class Helper:
         return self.exit_code
 
 
-def _work(settings: Settings, folder: Path, say: int) -> int:
+def main() -> None:
+    """The helper process: `python -c _MAIN EDCAL_ROOT FOLDER`, settings on stdin."""
+    sys.exit(_work(Path(sys.argv[2])))
+
+
+def _work(folder: Path) -> int:
     """The helper's whole life: the prelude, the pages, the feeds, in the order MkDocs
     needs them."""
     try:
-        signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C ends it with the build
-        from edcal.site import work  # edcal's stages: loaded here, not in the build process
+        from edcal.site import work  # loaded while the build loads MkDocs and its plugins
 
+        told = sys.stdin.buffer.read()
+        if not told:
+            return 0  # the build ended, or went on without the helper
+        settings = pickle.loads(told)
         prelude, job = work.prepare(settings)
         _put(folder / "prelude.pickle", prelude)
-        os.write(say, PRELUDE_DONE)
+        os.write(1, PRELUDE_DONE)
         _put(folder / "pages.pickle", work.render_pages(job, work.links_ahead(settings, prelude)))
-        os.write(say, PAGES_DONE)
+        os.write(1, PAGES_DONE)
         work.write_site_feeds(job, folder / "feeds")
-        os.write(say, FEEDS_DONE)
+        os.write(1, FEEDS_DONE)
         return 0
     except BaseException:
         # Whatever it is, the plugin does the work itself: a helper reports and ends.

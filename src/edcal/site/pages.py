@@ -21,7 +21,6 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-import jinja2
 from markupsafe import Markup
 
 from edcal.layout import CONTENT_DIR
@@ -38,6 +37,8 @@ from edcal.render import (
 from edcal.site.exchange import CalendarPage, Links
 
 if TYPE_CHECKING:
+    import jinja2
+
     from edcal.watch import Mention
 
 AGENDA_DAYS = 30
@@ -585,6 +586,8 @@ def agenda_entries(config: Config, plan: Plan, now: datetime) -> list[Entry]:
 @lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
     """The Jinja2 environment of the calendar templates (autoescaped: titles are user text)."""
+    import jinja2  # not before the pages are rendered: the plan comes first
+
     return jinja2.Environment(
         loader=jinja2.PackageLoader("edcal.site", "templates"),
         autoescape=True,
@@ -604,6 +607,8 @@ def _bytecode_cache() -> jinja2.BytecodeCache | None:
     Entries are checked against the template source and the Python version, and written
     atomically, so a stale or half-written entry is recompiled, never used.
     """
+    import jinja2
+
     try:
         return jinja2.FileSystemBytecodeCache()
     except (OSError, RuntimeError):  # no private folder can be made: compile every time

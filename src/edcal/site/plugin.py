@@ -1,7 +1,7 @@
 """MkDocs events -> the edcal site: only due articles in the blog, the calendar pages, the feeds.
 
 The calendar's work (`work.py`: loading, planning, rendering, the feeds) runs in a helper
-process started in `on_config` (`helper.py`), or here when there is none; this module
+process started with the build (`helper.py`), or here when there is none; this module
 imports none of edcal's stages, so with a helper the build process never loads them.
 
 Order matters: `on_files` runs first (priority 100) so the blog plugin, whose `on_files`
@@ -39,6 +39,7 @@ from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 
 from edcal.layout import CONTENT_DIR, POSTS_DIR, SOCIAL_DIR
+from edcal.site.blog import aligned_front_matter
 from edcal.site.exchange import (
     CalendarPage,
     Links,
@@ -88,8 +89,16 @@ class EdcalPlugin(BasePlugin[EdcalConfig]):  # type: ignore[no-untyped-call]
         self._copies: tempfile.TemporaryDirectory[str] | None = None
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
-        """Note whether this is `mkdocs serve`, which points site_url at the dev server."""
+        """Note whether this is `mkdocs serve`, which points site_url at the dev server, and
+        start the helper, which loads edcal while MkDocs loads the rest."""
         self.serving = command == "serve"
+        self._stop_helper()
+        if self._helped():
+            self.helper = Helper.start()
+
+    def _helped(self) -> bool:
+        # Not under `mkdocs serve`: each rebuild is quick and would need a new helper.
+        return bool(self.config.parallel) and cores() > 1 and not self.serving
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         """Find the repository, add the calendar's stylesheet and script to every page, and
@@ -108,7 +117,6 @@ class EdcalPlugin(BasePlugin[EdcalConfig]):  # type: ignore[no-untyped-call]
             config.extra_css.append(css)
         if not any(str(script) == js for script in config.extra_javascript):
             config.extra_javascript.append(ExtraScriptValue(js))
-        self._stop_helper()
         self.local = self.prelude = self.rendered = None
         self.settings = Settings(
             self.repo,
@@ -118,10 +126,12 @@ class EdcalPlugin(BasePlugin[EdcalConfig]):  # type: ignore[no-untyped-call]
             clock=datetime.now(UTC),
             nonce=secrets.token_hex(8),
         )
-        # Not under `mkdocs serve`, whose live-reload server runs threads: forking a
-        # process with threads is asking for a lock nobody will release.
-        if self.config.parallel and cores() > 1 and not self.serving:
-            self.helper = Helper.start(self.settings)
+        if self.helper is not None and not self.helper.waiting:
+            self._stop_helper()  # left over from a build that never finished
+        if self.helper is None and self._helped():
+            self.helper = Helper.start()  # no on_startup: an older MkDocs, or a test
+        if self.helper is not None:
+            self.helper.begin(self.settings)
         return config
 
     @event_priority(100)  # before the blog plugin (-50) reads the posts
@@ -186,12 +196,18 @@ class EdcalPlugin(BasePlugin[EdcalConfig]):  # type: ignore[no-untyped-call]
                     # info message instead of failing `--strict`.
                     file.inclusion = InclusionLevel.EXCLUDED
                     continue
-                post_id, aligned = prelude.due[uri]
+                post_id, local = prelude.due[uri]
                 self.due[uri] = post_id
-                if aligned is not None:
-                    self._use_aligned(file, aligned)
+                self._align_date(file, local)
 
-    def _use_aligned(self, file: File, aligned: str) -> None:
+    def _align_date(self, file: File, local: datetime) -> None:
+        source = file.abs_src_path
+        if source is None:
+            return
+        text = Path(source).read_text(encoding="utf-8-sig")
+        aligned = aligned_front_matter(text, local)
+        if aligned is None:
+            return
         if self._copies is None:
             self._copies = tempfile.TemporaryDirectory(prefix="edcal-posts-")
         copy = Path(self._copies.name) / file.src_uri

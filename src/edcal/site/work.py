@@ -21,7 +21,7 @@ from edcal.model import Content
 from edcal.outputs.feeds import feed_names
 from edcal.plan import Plan, build_plan
 from edcal.render import load_templates
-from edcal.site.blog import aligned_front_matter, is_due
+from edcal.site.blog import is_due
 from edcal.site.exchange import Links, Prelude, Settings, article_placeholders
 from edcal.site.pages import Calendar, Health, calendar_pages, web_url
 from edcal.times import current_time
@@ -88,7 +88,7 @@ def prepare(settings: Settings) -> tuple[Prelude, Job]:
     prelude = Prelude(
         warnings=tuple(warnings),
         notes=notes,
-        due=_due_articles(settings.repo, content, now),
+        due=_due_articles(content, now),
         pages=tuple(calendar_pages(plan, with_mentions=mentions is not None)),
         feeds=tuple(feed_names(content.config)),
     )
@@ -115,16 +115,14 @@ def write_site_feeds(job: Job, folder: Path) -> None:
     write_feeds(folder, job.content.config, job.feeds_plan)
 
 
-def _due_articles(repo: Path, content: Content, now: datetime) -> dict[str, tuple[str, str | None]]:
+def _due_articles(content: Content, now: datetime) -> dict[str, tuple[str, datetime]]:
     """The articles the site shows at `now`, by docs-relative path (see `Prelude.due`)."""
-    due: dict[str, tuple[str, str | None]] = {}
-    for post in content.posts:
-        if not is_due(post, now):
-            continue
-        text = (repo / post.source.path).read_text(encoding="utf-8-sig")
-        aligned = aligned_front_matter(text, post, content.config.timezone)
-        due[post.source.path.removeprefix(CONTENT_DIR + "/")] = (post.id, aligned)
-    return due
+    tz = content.config.timezone
+    return {
+        post.source.path.removeprefix(CONTENT_DIR + "/"): (post.id, post.date.astimezone(tz))
+        for post in content.posts
+        if is_due(post, now) and post.date is not None
+    }
 
 
 def _mentions(repo: Path) -> tuple[tuple[str, ...], list[tuple[datetime, Mention]] | None]:
