@@ -8,16 +8,17 @@ which git refuses to merge: exactly the signal that someone else moved first.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import subprocess
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from edcal.plan import History
+
+if TYPE_CHECKING:
+    import subprocess
 
 LEDGER_DIR = "calendar/ledger"
 RUNS_DIR = f"{LEDGER_DIR}/_runs"  # `_` never starts an item id, so no record lives here
@@ -28,6 +29,8 @@ DONE_STATES: frozenset[str] = frozenset({"published", "missed", "flagged", "impo
 
 def idempotency_key(item_id: str, channel: str, scheduled: datetime) -> str:
     """A key derived from (item id, channel, scheduled time): the same post, the same key."""
+    import hashlib  # only publishing makes keys; the site's build only reads the ledger
+
     text = f"{item_id}\n{channel}\n{scheduled.isoformat()}"
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
@@ -181,6 +184,8 @@ class Git:
 
     def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         """Run `git ARGS` in the repository (never through a shell)."""
+        import subprocess  # only publishing runs git; the site's build only reads the ledger
+
         done = subprocess.run(
             ["git", "-C", str(self.repo), *args], capture_output=True, text=True, check=False
         )
