@@ -3,8 +3,9 @@
 - build: `mkdocs build` of the example site with the edcal plugin vs the same site without
   it (social posts excluded by `exclude_docs` instead; target: the plugin adds under 10%),
   both as the command (a new interpreter per build: imports and template compilation
-  included) and in one process (what each rebuild of `mkdocs serve` pays), and with the
-  helper process turned off (`parallel: false`) to show what it saves;
+  included) and in one process (imports done), and with the helper process turned off
+  (`parallel: false`) to show what it saves. A rebuild of `mkdocs serve` runs without the
+  helper: it pays the "no helper" column of the one-process row;
 - render: the calendar pages for N generated entries vs one autoescaped Jinja2 list of the
   same entries, the least an HTML calendar can cost (target: under 2 s at 10,000).
 
