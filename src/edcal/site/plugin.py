@@ -68,7 +68,7 @@ class EdcalConfig(base.Config):  # type: ignore[no-untyped-call]
     """The plugin's options in mkdocs.yml."""
 
     repo = c.Type(str, default=".")  # the calendar repository, relative to mkdocs.yml's folder
-    # Render the calendar and its feeds in a second process (with two cores or more).
+    # Do the calendar's work in a second process (with two cores or more).
     parallel = c.Type(bool, default=True)
 
 
