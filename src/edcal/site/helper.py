@@ -38,9 +38,13 @@ PRELUDE_DONE = b"prelude\n"
 PAGES_DONE = b"pages\n"
 FEEDS_DONE = b"feeds\n"
 T = TypeVar("T")
-# The helper's command: `-P` keeps the build's working folder off its module path, and the
-# folder edcal is imported from in the build goes first, so both run the same edcal.
-_MAIN = "import sys; sys.path.insert(0, sys.argv[1]); from edcal.site.helper import main; main()"
+# The helper's command. It imports from the build's module path, with the folder edcal
+# is imported from first, so both run the same code; `-S` skips `site` (its .pth files
+# only add to the path the helper is given anyway), `-P` the working folder: a quicker
+# start, and the prelude is wanted early. One path entry per line.
+_MAIN = (
+    "import sys; sys.path[:] = sys.argv[1].split('\\n'); from edcal.site.helper import main; main()"
+)
 _EDCAL_ROOT = str(Path(__file__).resolve().parents[2])
 
 
@@ -76,7 +80,9 @@ class Helper:
             (os.POSIX_SPAWN_DUP2, say, 1),
             (os.POSIX_SPAWN_OPEN, 2, str(folder / "stderr.txt"), os.O_WRONLY | os.O_CREAT, 0o600),
         ]
-        command = [sys.executable, "-P", "-c", _MAIN, _EDCAL_ROOT, str(folder)]
+        from_env = os.environ.get("PYTHONPATH", "").split(os.pathsep)  # first, as Python does
+        path = "\n".join(entry for entry in (_EDCAL_ROOT, *from_env, *sys.path) if entry)
+        command = [sys.executable, "-S", "-P", "-c", _MAIN, path, str(folder)]
         try:
             # posix_spawn, not fork: the build's memory stays its own (see above).
             pid = os.posix_spawn(sys.executable, command, os.environ, file_actions=actions)
