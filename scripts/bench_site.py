@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -114,34 +115,46 @@ def serve_bench(runs: int = 9) -> list[float]:
         return fastest(runs, lambda: build_site(serial, site), lambda: build_site(without, site))
 
 
-def command_bench(runs: int = 7) -> tuple[list[float], list[float]]:
-    """The three builds of `site_configs`, each as the `mkdocs build` command: the best
-    wall-clock seconds of each, and the best CPU seconds of each (the helper's included)."""
+def command_bench(runs: int = 9) -> tuple[list[float], list[float], list[float]]:
+    """The three builds of `site_configs`, each as the `mkdocs build` command, in turns:
+    the best wall-clock seconds of each, the best CPU seconds of each (the helper's
+    included), and each round's ratio of the build with edcal to the one without.
+
+    A round's two builds run seconds apart, so their ratio holds even when the machine's
+    speed drifts between rounds (a shared machine's does, by 30% and more).
+    """
+    wall: list[list[float]] = [[], [], []]
     cpu: list[list[float]] = [[], [], []]
     with tempfile.TemporaryDirectory() as folder:
         configs = site_configs(Path(folder))
         site = Path(folder) / "site"
+        # As users run it: with .pyc caches, which the first runs write (a sandbox or CI
+        # may set PYTHONDONTWRITEBYTECODE, and every build would compile edcal anew).
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
         def command(config: Path, index: int) -> None:
             build = [sys.executable, "-m", "mkdocs", "build", "-q"]
             before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            began = time.perf_counter()
             subprocess.run(
                 [*build, "-f", str(config), "-d", str(site)],
                 check=True,
                 cwd=folder,  # mkdocs-rss-plugin's cache lands in the temp folder
+                env=env,
             )
+            wall[index].append(time.perf_counter() - began)
             after = resource.getrusage(resource.RUSAGE_CHILDREN)
-            used = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
-            cpu[index].append(used)
+            cpu[index].append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
 
         for index, config in enumerate(configs):
             command(config, index)  # the first runs write the caches (.pyc, Jinja2's)
-        for found in cpu:
+        for found in (*wall, *cpu):
             found.clear()
-        wall = fastest(
-            runs, *(lambda c=config, i=index: command(c, i) for index, config in enumerate(configs))
-        )
-    return wall, [min(found) for found in cpu]
+        for _ in range(runs):
+            for index, config in enumerate(configs):
+                command(config, index)
+    rounds = [ours / base for ours, base in zip(wall[0], wall[2], strict=True)]
+    return [min(found) for found in wall], [min(found) for found in cpu], rounds
 
 
 def feeds_bench(runs: int = 9) -> float:
@@ -185,12 +198,16 @@ def main(sizes: list[int]) -> None:
     os.environ["EDCAL_NOW"] = DEMO_NOW
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
     print("site build (example)  with edcal  no helper   without  ratio  target: under 1.10")
-    wall, cpu = command_bench()
+    wall, cpu, rounds = command_bench()
     for label, (ours, serial, base) in (("`mkdocs build`", wall), ("  its CPU time", cpu)):
         print(
             f"  {label:<19} {ours:>9.3f}s {serial:>9.3f}s {base:>8.3f}s {ours / base:>6.2f}"
             f"  (no helper: {serial / base:.2f})"
         )
+    print(
+        f"  {'round by round':<19} {'':>40} {statistics.median(rounds):>6.2f}"
+        f"  (median of {len(rounds)} rounds; {min(rounds):.2f}–{max(rounds):.2f})"
+    )
     serial, base = serve_bench()
     print(
         f"  {'a serve rebuild':<19} {'':>10} {serial:>9.3f}s {base:>8.3f}s {serial / base:>6.2f}"
