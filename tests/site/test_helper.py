@@ -6,6 +6,7 @@ Whatever happens to it, the site comes out the same.
 from __future__ import annotations
 
 import logging
+import os
 import signal
 from dataclasses import replace
 from datetime import datetime
@@ -163,6 +164,16 @@ def test_a_helper_given_no_settings_ends_by_itself() -> None:
     assert not running.folder.exists()
 
 
+def test_a_helper_terminated_with_the_build_leaves_nothing_behind() -> None:
+    running = _started()
+    assert running.prelude() is not None
+    os.kill(running.pid, signal.SIGTERM)  # as `timeout` or a cancelled CI job does
+    assert running.feeds() is None
+    assert running.exit_code == 128 + signal.SIGTERM
+    assert not running.folder.exists()
+    running.stop()
+
+
 def test_a_host_that_reaps_children_itself_still_gets_the_work() -> None:
     previous = signal.signal(signal.SIGCHLD, signal.SIG_IGN)
     try:
@@ -254,3 +265,35 @@ def test_pages_rendered_ahead_give_way_when_the_site_changed_since(
     landing = (site / "calendar" / "index.html").read_text(encoding="utf-8")
     assert "webcal://moved.example.net/calendar.ics" in landing
     assert "atelier-libre.example.org/calendar.ics" not in landing
+
+
+def test_under_serve_the_next_rebuild_has_a_helper_ready(
+    example_site: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    monkeypatch.setenv("EDCAL_NOW", DEMO_NOW)
+    monkeypatch.setenv("NO_MKDOCS_2_WARNING", "1")
+    monkeypatch.chdir(tmp_path)
+    site = tmp_path / "site"
+    config = load_config(str(_example_config(tmp_path)), site_dir=str(site))
+    (plugin,) = [p for p in config.plugins.values() if isinstance(p, EdcalPlugin)]
+    config.plugins.on_startup(command="serve", dirty=False)
+    used = []
+    try:
+        for _ in range(2):  # the first build and a rebuild, as `mkdocs serve` runs them
+            ready = plugin.helper
+            with caplog.at_level(logging.INFO):
+                build(config, serve_url="http://127.0.0.1:8000/")
+            assert ready is not None and not ready.folder.exists()  # this build used it
+            used.append(ready.pid)
+            waiting = plugin.helper
+            assert waiting is not None and waiting.waiting  # loading edcal for the next one
+            assert _calendar_files(site) == _calendar_files(example_site)
+    finally:
+        config.plugins.on_shutdown()
+    assert plugin.helper is None
+    assert not waiting.folder.exists()
+    assert len(set(used)) == 2
+    assert not [r for r in caplog.records if "helper process failed" in r.getMessage()]

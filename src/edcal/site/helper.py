@@ -180,8 +180,20 @@ class Helper:
 
 
 def main() -> None:
-    """The helper process: `python -c _MAIN EDCAL_ROOT FOLDER`, settings on stdin."""
-    sys.exit(_work(Path(sys.argv[2])))
+    """The helper process: `python -c _MAIN PATH FOLDER`, settings on stdin."""
+    build = os.getppid()
+    folder = Path(sys.argv[2])
+
+    def terminated(signum: int, frame: object) -> None:
+        # Killed with the build (`timeout`, a CI runner's cancel): leave nothing behind.
+        _remove(folder)
+        os._exit(128 + signum)
+
+    signal.signal(signal.SIGTERM, terminated)
+    code = _work(folder)
+    if os.getppid() != build:
+        _remove(folder)  # the build is gone: nobody else will clean up
+    sys.exit(code)
 
 
 def _work(folder: Path) -> int:
@@ -192,7 +204,8 @@ def _work(folder: Path) -> int:
 
         told = sys.stdin.buffer.read()
         if not told:
-            return 0  # the build ended, or went on without the helper
+            _remove(folder)  # the build ended, or went on without the helper
+            return 0
         settings = pickle.loads(told)
         prelude, job = work.prepare(settings)
         _put(folder / "prelude.pickle", prelude)

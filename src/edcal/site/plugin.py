@@ -97,8 +97,7 @@ class EdcalPlugin(BasePlugin[EdcalConfig]):  # type: ignore[no-untyped-call]
             self.helper = Helper.start()
 
     def _helped(self) -> bool:
-        # Not under `mkdocs serve`: each rebuild is quick and would need a new helper.
-        return bool(self.config.parallel) and cores() > 1 and not self.serving
+        return bool(self.config.parallel) and cores() > 1
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         """Find the repository, add the calendar's stylesheet and script to every page, and
@@ -306,6 +305,10 @@ class EdcalPlugin(BasePlugin[EdcalConfig]):  # type: ignore[no-untyped-call]
             for path in written:
                 shutil.copyfile(path, site / path.name)
         self._stop_helper()
+        if self.serving and self._helped():
+            # `mkdocs serve` rebuilds on the next change: a helper that has loaded edcal
+            # by then has the calendar ready as soon as MkDocs wants it.
+            self.helper = Helper.start()
 
     def _helper_failed(self, task: str) -> None:
         if self.helper is not None:
