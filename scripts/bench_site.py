@@ -21,7 +21,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -31,7 +30,7 @@ import yaml
 from mkdocs.commands.build import build
 from mkdocs.config import load_config
 
-from bench import generate  # scripts/bench.py: the same generated repository as `make bench`
+from bench import fastest, generate  # scripts/bench.py: `make bench`'s generated repository
 from edcal.load import load_content
 from edcal.outputs.feeds import write_feeds
 from edcal.plan import Plan, build_plan
@@ -47,21 +46,6 @@ BASELINE = jinja2.Environment(autoescape=True).from_string(
     '<ul>{% for e in entries %}<li id="{{ e.id }}"><time>{{ e.start }}</time> {{ e.title }}'
     "</li>{% endfor %}</ul>"
 )
-
-
-def fastest(runs: int, *actions: Callable[[], object]) -> list[float]:
-    """The fastest of `runs` timings of each action, in seconds, taken in turns.
-
-    Taking turns and keeping the fastest run of each keeps a busy machine (other builds,
-    other tests) from favouring whichever side happened to run in a calm moment.
-    """
-    timings: list[list[float]] = [[] for _ in actions]
-    for _ in range(runs):
-        for action, found in zip(actions, timings, strict=True):
-            began = time.perf_counter()
-            action()
-            found.append(time.perf_counter() - began)
-    return [min(found) for found in timings]
 
 
 def site_configs(folder: Path) -> tuple[Path, Path, Path]:
@@ -92,16 +76,6 @@ def site_configs(folder: Path) -> tuple[Path, Path, Path]:
     without = folder / "without.yml"
     without.write_text(yaml.safe_dump(data), encoding="utf-8")
     return with_edcal, serial, without
-
-
-def build_site(config_file: Path, site_dir: Path) -> None:
-    """One in-process `mkdocs build`, as its command runs it, without interpreter start-up."""
-    config = load_config(str(config_file), site_dir=str(site_dir))
-    config.plugins.on_startup(command="build", dirty=False)
-    try:
-        build(config)
-    finally:
-        config.plugins.on_shutdown()
 
 
 def serve_bench(runs: int = 9) -> list[float]:

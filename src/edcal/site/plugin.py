@@ -82,8 +82,7 @@ class EdcalPlugin(BasePlugin[EdcalConfig]):  # type: ignore[no-untyped-call]
         self.helper: Helper | None = None
         self.local: tuple[Prelude, Job] | None = None  # the work, when done here
         self.prelude: Prelude | None = None
-        self.pages: dict[str, CalendarPage] = {}
-        self.due: dict[str, str] = {}  # docs-relative path -> id of an article shown
+        self.pages: frozenset[str] = frozenset()  # the calendar pages' src_uri
         self.links = Links()
         self.rendered: dict[str, str] | None = None
         self._copies: tempfile.TemporaryDirectory[str] | None = None
@@ -142,7 +141,6 @@ class EdcalPlugin(BasePlugin[EdcalConfig]):  # type: ignore[no-untyped-call]
         for note in prelude.notes:
             log.info(note)
         self._show_due_articles(files, prelude)
-        self.pages = {}
         for page in prelude.pages:
             if files.get_file_from_path(page.src_uri) is not None:
                 raise PluginError(
@@ -154,7 +152,7 @@ class EdcalPlugin(BasePlugin[EdcalConfig]):  # type: ignore[no-untyped-call]
             )
             stub = File.generated(config, page.src_uri, content=_stub(page), inclusion=inclusion)
             files.append(stub)
-            self.pages[page.src_uri] = page
+        self.pages = frozenset(page.src_uri for page in prelude.pages)
         for name in prelude.feeds:
             if files.get_file_from_path(name) is not None:
                 raise PluginError(
@@ -183,7 +181,6 @@ class EdcalPlugin(BasePlugin[EdcalConfig]):  # type: ignore[no-untyped-call]
         return self.local
 
     def _show_due_articles(self, files: Files, prelude: Prelude) -> None:
-        self.due = {}
         for file in files:
             uri = file.src_uri
             if uri.startswith(SOCIAL_URI):
@@ -195,9 +192,7 @@ class EdcalPlugin(BasePlugin[EdcalConfig]):  # type: ignore[no-untyped-call]
                     # info message instead of failing `--strict`.
                     file.inclusion = InclusionLevel.EXCLUDED
                     continue
-                post_id, local = prelude.due[uri]
-                self.due[uri] = post_id
-                self._align_date(file, local)
+                self._align_date(file, prelude.due[uri][1])
 
     def _align_date(self, file: File, local: datetime) -> None:
         source = file.abs_src_path
@@ -216,10 +211,14 @@ class EdcalPlugin(BasePlugin[EdcalConfig]):  # type: ignore[no-untyped-call]
         # link) stays the original file's.
         file.abs_src_path = str(copy)
 
+    def _due(self) -> Mapping[str, tuple[str, datetime]]:
+        """The articles the site shows (see `Prelude.due`); none before `on_files`."""
+        return self.prelude.due if self.prelude is not None else {}
+
     def on_nav(self, nav: Navigation, /, *, config: MkDocsConfig, files: Files) -> Navigation:
         """Collect the live articles' URLs: the blog plugin has set them by now."""
         articles = {}
-        for uri, post_id in self.due.items():
+        for uri, (post_id, _) in self._due().items():
             file = files.get_file_from_path(uri)
             if file is not None:
                 articles[post_id] = file.url
@@ -230,7 +229,7 @@ class EdcalPlugin(BasePlugin[EdcalConfig]):  # type: ignore[no-untyped-call]
         self, markdown: str, /, *, page: Page, config: MkDocsConfig, files: Files
     ) -> str:
         """Give the feed plugin an article's creation date when `date` is a mapping."""
-        if page.file.src_uri in self.due:
+        if page.file.src_uri in self._due():
             # mkdocs-rss-plugin reads `date` from page.meta and, finding `{created, updated}`,
             # would fall back to the build time; the blog plugin reads `page.config` instead.
             value = page.meta.get("date")
@@ -277,14 +276,15 @@ class EdcalPlugin(BasePlugin[EdcalConfig]):  # type: ignore[no-untyped-call]
         if found is None:
             self._helper_failed("rendering the calendar")
             return None
-        from_settings = replace(self.links, articles={})
-        placeholders = article_placeholders(self.settings.nonce, self.links.articles)
-        if from_settings != self.settings.links or set(placeholders) != {
-            post_id for post_id, _ in self.prelude.due.values()
-        }:
+        live = {post_id for post_id, _ in self.prelude.due.values()}
+        if (
+            replace(self.links, articles={}) != self.settings.links
+            or set(self.links.articles) != live
+        ):
             # A plugin changed the site's settings after ours, or the blog left out an
             # article the calendar counts as live: the pages ahead would be wrong.
             return None
+        placeholders = article_placeholders(self.settings.nonce, live)
         return {
             uri: with_article_urls(html, placeholders, self.links.articles)
             for uri, html in found.items()
